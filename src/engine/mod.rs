@@ -1,0 +1,208 @@
+//! The one process-wide engine: records, sessions, counts, timers. Pure logic
+//! behind one lock; everything that must not run under that lock (backend
+//! commands, user `destroy` callbacks, waking waiters) is collected in
+//! `Effects` and run after unlocking.
+
+pub mod api;
+mod connections;
+mod registry;
+pub mod record;
+mod roaming;
+mod session;
+mod state;
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use parking_lot::{Condvar, Mutex, MutexGuard};
+
+use crate::backend::{self, Backend, Update};
+use crate::event_loop::EventLoop;
+use crate::signals::Connection;
+pub use connections::ConnectError;
+pub use session::SessionCallError;
+pub use state::{EngineState, USER_CHOICE_ID};
+
+pub use record::Record;
+
+pub struct Engine {
+    state: Mutex<EngineState>,
+    backend: Arc<dyn Backend>,
+    /// Woken whenever a session's open attempt progresses (waitForOpened).
+    progress: Condvar,
+}
+
+static ENGINE: OnceLock<Engine> = OnceLock::new();
+static ATTACH: std::sync::Once = std::sync::Once::new();
+static SELECTED_BACKEND: Mutex<Option<String>> = Mutex::new(None);
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SelectError {
+    Unknown,
+    /// The engine already runs another backend.
+    InUse,
+}
+
+/// Chooses the backend before first use; choosing the running one is fine.
+pub fn select_backend(name: &str) -> Result<(), SelectError> {
+    if !backend::BACKEND_NAMES.contains(&name) {
+        return Err(SelectError::Unknown);
+    }
+    let mut selected = SELECTED_BACKEND.lock();
+    if let Some(engine) = ENGINE.get() {
+        return if engine.backend.name() == name { Ok(()) } else { Err(SelectError::InUse) };
+    }
+    *selected = Some(name.to_owned());
+    Ok(())
+}
+
+fn chosen_backend_name(selected: &Option<String>) -> String {
+    if let Some(name) = selected.clone() {
+        return name;
+    }
+    match std::env::var("QNS_BACKEND") {
+        Ok(name) if backend::BACKEND_NAMES.contains(&name.as_str()) => name,
+        _ => backend::DEFAULT_BACKEND.to_owned(),
+    }
+}
+
+/// The engine, started on first use with the chosen backend.
+pub fn engine() -> &'static Engine {
+    let engine = ENGINE.get_or_init(|| {
+        // Holding the selection lock while starting makes select_backend
+        // and the first use agree on which backend runs.
+        let guard = SELECTED_BACKEND.lock();
+        let name = chosen_backend_name(&guard);
+        let backend = backend::create(&name)
+            .or_else(|| backend::create(backend::DEFAULT_BACKEND))
+            .expect("the default backend exists");
+        let snapshot = backend.snapshot();
+        Engine {
+            state: Mutex::new(EngineState::new(snapshot)),
+            backend,
+            progress: Condvar::new(),
+        }
+    });
+    ATTACH.call_once(|| engine.backend.attach());
+    engine
+}
+
+pub fn backend_name() -> &'static str {
+    engine().backend.name()
+}
+
+impl Engine {
+    /// Runs `f` under the engine lock, then the effects it collected.
+    pub fn with<R>(&self, f: impl FnOnce(&mut EngineState, &mut Effects) -> R) -> R {
+        let (r, fx) = self.with_deferred(f);
+        fx.run();
+        r
+    }
+
+    /// Like `with`, but hands the effects back, for callers that hold a lock
+    /// of their own (the simulated backend) and must run them after dropping it.
+    pub fn with_deferred<R>(
+        &self,
+        f: impl FnOnce(&mut EngineState, &mut Effects) -> R,
+    ) -> (R, Effects) {
+        let mut fx = Effects::default();
+        let r = {
+            let mut st = self.state.lock();
+            f(&mut st, &mut fx)
+        };
+        (r, fx)
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, EngineState> {
+        self.state.lock()
+    }
+
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.backend
+    }
+
+    /// A backend reports changes; returns effects to run after the caller
+    /// released its own locks.
+    pub fn report(&self, updates: Vec<Update>) -> Effects {
+        self.with_deferred(|st, fx| {
+            for update in updates {
+                st.apply_update(update, fx);
+            }
+            st.reevaluate_sessions(fx);
+        })
+        .1
+    }
+}
+
+/// Backend work the engine asked for while locked.
+#[derive(Debug)]
+pub enum Command {
+    Start(String),
+    Stop(String),
+    Refresh,
+    /// Read an interface's counters as a session's baseline (after opening,
+    /// or after roaming from `previous`).
+    CaptureStatistics { session: u64, record: Arc<Record>, previous: Option<Arc<Record>> },
+}
+
+#[derive(Default)]
+#[must_use = "effects must be run after the locks are released"]
+pub struct Effects {
+    pub commands: Vec<Command>,
+    /// Connections to drop outside every lock (their destroy callbacks).
+    pub garbage: Vec<Arc<Connection>>,
+    pub poke: Vec<Arc<EventLoop>>,
+    pub progress: bool,
+}
+
+impl Effects {
+    pub fn run(self) {
+        let Effects { commands, garbage, poke, progress } = self;
+        drop(garbage);
+        let engine = engine();
+        if progress {
+            engine.progress.notify_all();
+        }
+        for lp in poke {
+            lp.poke();
+        }
+        for command in commands {
+            engine.execute(command);
+        }
+    }
+}
+
+impl Engine {
+    fn execute(&self, command: Command) {
+        match command {
+            Command::Start(id) => self.backend.start(&id),
+            Command::Stop(id) => self.backend.stop(&id),
+            Command::Refresh => self.backend.refresh(),
+            Command::CaptureStatistics { session, record, previous } => {
+                let now = self.backend.statistics(&record.identifier).unwrap_or((0, 0));
+                let before = previous.and_then(|p| self.backend.statistics(&p.identifier));
+                self.with(|st, _| st.set_statistics_baseline(session, &record, now, before));
+            }
+        }
+    }
+}
+
+/// A tiny identity hasher: session and manager ids are already unique u64s.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+pub type IdMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<IdHasher>>;

@@ -1,0 +1,171 @@
+//! Configuration records: one live, shared record per configuration the
+//! backend reports. A C `qns_configuration*` is an `Arc<Record>`, so every
+//! handle sees changes at once and equality is record identity (SPEC §2).
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::types::{Bearer, ConfigType, Purpose, StateFlags};
+
+pub const DEFAULT_CONNECT_TIMEOUT_MS: i32 = 30_000;
+
+/// What a backend says about one configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigView {
+    pub identifier: String,
+    pub name: String,
+    pub kind: ConfigType,
+    /// Ignored for service networks: their state follows their children.
+    pub state: StateFlags,
+    pub purpose: Purpose,
+    pub bearer: Bearer,
+    /// Member identifiers of a service network, highest priority first.
+    pub children: Vec<String>,
+    /// The backend says sessions on it can roam even without children.
+    pub roaming_available: bool,
+    pub metered: bool,
+    pub interface: Option<Arc<InterfaceInfo>>,
+}
+
+impl ConfigView {
+    pub fn access_point(identifier: &str, name: &str, bearer: Bearer, state: StateFlags) -> Self {
+        ConfigView {
+            identifier: identifier.to_owned(),
+            name: name.to_owned(),
+            kind: ConfigType::InternetAccessPoint,
+            state,
+            purpose: Purpose::Unknown,
+            bearer,
+            children: Vec::new(),
+            roaming_available: false,
+            metered: false,
+            interface: None,
+        }
+    }
+}
+
+/// The network interface behind an access point (QNetworkInterface).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InterfaceInfo {
+    pub name: String,
+    pub index: i32,
+    pub hardware_address: String,
+    /// QNetworkInterface::InterfaceFlags.
+    pub flags: u32,
+    pub mtu: i32,
+    pub addresses: Vec<InterfaceAddress>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InterfaceAddress {
+    pub ip: std::net::IpAddr,
+    pub prefix_length: u8,
+}
+
+pub struct Record {
+    pub serial: u64,
+    pub identifier: String,
+    pub kind: ConfigType,
+    pub data: Mutex<RecordData>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RecordData {
+    pub name: String,
+    pub state: StateFlags,
+    pub purpose: Purpose,
+    pub bearer: Bearer,
+    pub children: Vec<String>,
+    pub roaming_hint: bool,
+    pub metered: bool,
+    pub interface: Option<Arc<InterfaceInfo>>,
+    pub valid: bool,
+    pub connect_timeout_ms: i32,
+    /// Sessions of this process holding this access point open.
+    pub open_count: u32,
+    /// This library brought the interface up, so the last close takes it down.
+    pub started_by_us: bool,
+}
+
+impl Record {
+    pub fn new(serial: u64, view: &ConfigView) -> Arc<Record> {
+        Arc::new(Record {
+            serial,
+            identifier: view.identifier.clone(),
+            kind: view.kind,
+            data: Mutex::new(RecordData {
+                name: view.name.clone(),
+                state: view.state,
+                purpose: view.purpose,
+                bearer: view.bearer,
+                children: view.children.clone(),
+                roaming_hint: view.roaming_available,
+                metered: view.metered,
+                interface: view.interface.clone(),
+                valid: true,
+                connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+                open_count: 0,
+                started_by_us: false,
+            }),
+        })
+    }
+
+    pub fn state(&self) -> StateFlags {
+        self.data.lock().state
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.data.lock().valid
+    }
+
+    pub fn name(&self) -> String {
+        self.data.lock().name.clone()
+    }
+
+    pub fn connect_timeout_ms(&self) -> i32 {
+        self.data.lock().connect_timeout_ms
+    }
+
+    pub fn is_roaming_available(&self) -> bool {
+        let d = self.data.lock();
+        (self.kind == ConfigType::ServiceNetwork && d.children.len() >= 2) || d.roaming_hint
+    }
+
+    /// bearerTypeName(): "" for anything but an access point.
+    pub fn bearer_type_name(&self) -> &'static str {
+        match self.kind {
+            ConfigType::InternetAccessPoint => self.data.lock().bearer.name(),
+            _ => "",
+        }
+    }
+
+    /// Applies a backend view; returns true when something a caller of the
+    /// configuration API can observe changed (name, state, purpose, bearer,
+    /// children, roaming), which is what configurationChanged reports.
+    pub fn apply_view(&self, view: &ConfigView, state: StateFlags) -> bool {
+        let mut d = self.data.lock();
+        let before_roaming = (d.children.len(), d.roaming_hint);
+        let observable = d.name != view.name
+            || d.state != state
+            || d.purpose != view.purpose
+            || d.bearer != view.bearer
+            || d.children != view.children
+            || before_roaming != (view.children.len(), view.roaming_available);
+        d.name.clone_from(&view.name);
+        d.state = state;
+        d.purpose = view.purpose;
+        d.bearer = view.bearer;
+        d.children.clone_from(&view.children);
+        d.roaming_hint = view.roaming_available;
+        d.metered = view.metered;
+        d.interface.clone_from(&view.interface);
+        observable
+    }
+}
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Record({} #{})", self.identifier, self.serial)
+    }
+}

@@ -1,0 +1,592 @@
+//! The session state machine: open/close/stop with per-configuration counts,
+//! state derivation from records (SPEC §4.2-4.3), timeouts and auto-close.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::record::Record;
+use super::state::{EngineState, Phase, Roam, SessionData};
+use super::{Command, Effects, engine};
+use crate::signals::{Payload, Signal};
+use crate::timers;
+use crate::types::{Capabilities, ConfigType, SessionError, State, UsagePolicies};
+
+/// Session state for a record: Active -> Connected, Discovered ->
+/// Disconnected, otherwise NotAvailable; a removed record gives Invalid.
+pub(super) fn state_of(record: &Record) -> State {
+    let d = record.data.lock();
+    if !d.valid {
+        State::Invalid
+    } else if d.state.is_active() {
+        State::Connected
+    } else if d.state.is_discovered() {
+        State::Disconnected
+    } else {
+        State::NotAvailable
+    }
+}
+
+impl SessionData {
+    pub(super) fn emit(&self, payload: Payload) {
+        super::connections::emit(&self.connections, &self.lp, &payload);
+    }
+
+    pub(super) fn has_listener(&self, signal: Signal) -> bool {
+        self.connections.iter().any(|c| c.signal == signal)
+    }
+
+    pub(super) fn derived_state(&self) -> State {
+        match self.phase {
+            Phase::Connecting => State::Connecting,
+            Phase::Closing => State::Closing,
+            Phase::Open if matches!(self.roam, Roam::Migrated { .. }) => State::Roaming,
+            Phase::Open => self.in_use.as_deref().map_or(State::Invalid, state_of),
+            Phase::Idle => self.target().map_or(State::Invalid, |r| state_of(r)),
+        }
+    }
+
+    pub(super) fn set_state(&mut self, state: State) {
+        if self.state != state {
+            self.state = state;
+            self.emit(Payload::State(state));
+        }
+    }
+
+    pub(super) fn refresh_state(&mut self) {
+        let state = self.derived_state();
+        self.set_state(state);
+    }
+
+    pub(super) fn set_error(&mut self, error: SessionError) {
+        self.error = error;
+        if self.config.is_some() {
+            self.error_text = error.text();
+        }
+        self.emit(Payload::Error(error));
+    }
+
+    pub(super) fn cancel_timer(&mut self) {
+        if let Some((id, _)) = self.timer.take() {
+            timers::cancel(id);
+        }
+    }
+
+    fn cancel_auto_close(&mut self) {
+        if let Some((id, _)) = self.auto_close_timer.take() {
+            timers::cancel(id);
+        }
+    }
+
+    /// The record whose connect timeout governs this session's waits.
+    pub(super) fn timeout(&self) -> Duration {
+        let ms = self.target().map_or(0, |r| r.connect_timeout_ms());
+        Duration::from_millis(ms.max(0) as u64)
+    }
+
+    fn refresh_usage(&mut self) {
+        let metered = self.in_use.as_ref().or(self.target()).is_some_and(|r| r.data.lock().metered);
+        let usage =
+            if metered { UsagePolicies::NO_BACKGROUND_TRAFFIC } else { UsagePolicies::empty() };
+        if usage != self.usage {
+            self.usage = usage;
+            self.emit(Payload::UsagePolicies(usage));
+        }
+    }
+}
+
+/// Adds this session to an access point's count.
+pub(super) fn hold(record: &Record) {
+    record.data.lock().open_count += 1;
+}
+
+/// Drops this session from an access point's count; the last one out takes
+/// down an interface this library brought up (never one the system did).
+pub(super) fn release(record: &Record, fx: &mut Effects) {
+    let mut d = record.data.lock();
+    d.open_count = d.open_count.saturating_sub(1);
+    if d.open_count == 0 && d.started_by_us {
+        d.started_by_us = false;
+        if d.valid {
+            fx.commands.push(Command::Stop(record.identifier.clone()));
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SessionCallError {
+    NoSuchSession,
+    WrongState,
+}
+
+impl EngineState {
+    /// Schedules a session timer. The token lets a timer that fired just as
+    /// it was replaced recognise itself as stale.
+    pub(super) fn session_timer(&mut self, sid: u64, kind: TimerKind, delay: Duration) -> (u64, u64) {
+        let token = self.next_id();
+        let id = timers::schedule(delay, move || {
+            engine().with(|st, fx| st.on_session_timer(sid, kind, token, fx));
+        });
+        (id, token)
+    }
+
+    fn can_start_stop(&self) -> bool {
+        self.capabilities.contains(Capabilities::CAN_START_AND_STOP_INTERFACES)
+    }
+
+    pub(crate) fn open(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
+        let default = self.default_record();
+        let first_startable = self
+            .records
+            .iter()
+            .find(|r| r.kind == ConfigType::InternetAccessPoint && r.state().is_discovered())
+            .cloned();
+        let sd = self.sessions.get_mut(&sid).ok_or(SessionCallError::NoSuchSession)?;
+        let Some(config) = sd.config.clone() else {
+            sd.set_error(SessionError::InvalidConfiguration);
+            return Ok(());
+        };
+        if matches!(sd.phase, Phase::Connecting | Phase::Open) {
+            return Ok(());
+        }
+        sd.cancel_timer();
+        if sd.phase == Phase::Closing {
+            sd.phase = Phase::Idle;
+            sd.in_use = None;
+        }
+        let target = if config.kind == ConfigType::UserChoice {
+            match default.or(first_startable) {
+                Some(resolved) => {
+                    sd.resolved = Some(resolved.clone());
+                    resolved
+                }
+                None => return self.fail_unusable(sid),
+            }
+        } else {
+            config
+        };
+        if !target.is_valid() {
+            return self.fail_unusable(sid);
+        }
+        let access_point = match target.kind {
+            ConfigType::ServiceNetwork => {
+                let children = self.children_of(&target);
+                let best = children.iter().find(|c| c.state().is_active());
+                match best.or_else(|| children.iter().find(|c| c.state().is_discovered())) {
+                    Some(child) => child.clone(),
+                    None => return self.fail_unusable(sid),
+                }
+            }
+            _ => target,
+        };
+        self.open_access_point(sid, access_point, fx);
+        Ok(())
+    }
+
+    /// open() on something not at least Discovered: stateChanged(Invalid),
+    /// then error(InvalidConfiguration); the count is untouched (compat).
+    fn fail_unusable(&mut self, sid: u64) -> Result<(), SessionCallError> {
+        let sd = self.sessions.get_mut(&sid).ok_or(SessionCallError::NoSuchSession)?;
+        sd.resolved = None;
+        sd.set_state(State::Invalid);
+        sd.set_error(SessionError::InvalidConfiguration);
+        Ok(())
+    }
+
+    fn open_access_point(&mut self, sid: u64, ap: Arc<Record>, fx: &mut Effects) {
+        let can_start = self.can_start_stop();
+        let state = ap.state();
+        if !state.is_discovered() {
+            let _ = self.fail_unusable(sid);
+            return;
+        }
+        hold(&ap);
+        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        sd.in_use = Some(ap.clone());
+        if state.is_active() {
+            self.become_connected(sid, fx);
+            return;
+        }
+        sd.phase = Phase::Connecting;
+        sd.set_state(State::Connecting);
+        let timeout = sd.timeout();
+        if can_start {
+            let mut d = ap.data.lock();
+            if !d.started_by_us {
+                d.started_by_us = true;
+                fx.commands.push(Command::Start(ap.identifier.clone()));
+            }
+        }
+        let timer = self.session_timer(sid, TimerKind::Connect, timeout);
+        if let Some(sd) = self.sessions.get_mut(&sid) {
+            sd.timer = Some(timer);
+        }
+    }
+
+    /// The access point in use is Active: opened(), then Connected.
+    fn become_connected(&mut self, sid: u64, fx: &mut Effects) {
+        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        sd.cancel_timer();
+        sd.phase = Phase::Open;
+        sd.connected_at = Some(Instant::now());
+        sd.stats = Default::default();
+        sd.emit(Payload::Opened);
+        sd.refresh_state();
+        sd.refresh_usage();
+        if let Some(ap) = sd.in_use.clone() {
+            fx.commands.push(Command::CaptureStatistics { session: sid, record: ap, previous: None });
+        }
+        fx.progress = true;
+        fx.poke.push(sd.lp.clone());
+        self.arm_auto_close(sid);
+    }
+
+    /// The open attempt ended without a connection.
+    pub(super) fn fail_connect(&mut self, sid: u64, error: SessionError, fx: &mut Effects) {
+        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        sd.cancel_timer();
+        if let Some(ap) = sd.in_use.take() {
+            release(&ap, fx);
+        }
+        sd.phase = Phase::Idle;
+        sd.resolved = None;
+        sd.refresh_state();
+        sd.set_error(error);
+        fx.progress = true;
+        fx.poke.push(sd.lp.clone());
+    }
+
+    /// The session loses its connection: closed(), the new state, error().
+    pub(super) fn abort(&mut self, sid: u64, error: SessionError, fx: &mut Effects) {
+        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        sd.cancel_timer();
+        sd.cancel_auto_close();
+        if let Some(ap) = sd.in_use.take() {
+            release(&ap, fx);
+        }
+        if let Roam::Migrated { new } = std::mem::replace(&mut sd.roam, Roam::None) {
+            release(&new, fx);
+        }
+        sd.roam = Roam::None;
+        sd.phase = Phase::Idle;
+        sd.resolved = None;
+        sd.connected_at = None;
+        sd.emit(Payload::Closed);
+        sd.refresh_state();
+        sd.set_error(error);
+        sd.refresh_usage();
+        fx.progress = true;
+    }
+
+    pub(crate) fn close(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
+        let sd = self.sessions.get_mut(&sid).ok_or(SessionCallError::NoSuchSession)?;
+        match sd.phase {
+            Phase::Idle | Phase::Closing => return Ok(()),
+            Phase::Connecting => {
+                // Ends the open attempt; closed() tells the application so.
+                sd.cancel_timer();
+                if let Some(ap) = sd.in_use.take() {
+                    release(&ap, fx);
+                }
+                sd.phase = Phase::Idle;
+                sd.resolved = None;
+                sd.emit(Payload::Closed);
+                sd.refresh_state();
+            }
+            Phase::Open => {
+                sd.cancel_timer();
+                sd.cancel_auto_close();
+                if let Roam::Migrated { new } = std::mem::replace(&mut sd.roam, Roam::None) {
+                    release(&new, fx);
+                }
+                let ap = sd.in_use.take();
+                let stops = ap.as_ref().is_some_and(|ap| {
+                    let d = ap.data.lock();
+                    d.open_count == 1 && d.started_by_us
+                });
+                if let Some(ap) = &ap {
+                    release(ap, fx);
+                }
+                sd.connected_at = None;
+                sd.resolved = None;
+                if stops {
+                    sd.phase = Phase::Closing;
+                    sd.in_use = ap;
+                } else {
+                    sd.phase = Phase::Idle;
+                }
+                sd.emit(Payload::Closed);
+                sd.refresh_state();
+                sd.refresh_usage();
+                if stops {
+                    let timeout = sd.timeout();
+                    let timer = self.session_timer(sid, TimerKind::Closing, timeout);
+                    if let Some(sd) = self.sessions.get_mut(&sid) {
+                        sd.timer = Some(timer);
+                    }
+                }
+            }
+        }
+        fx.progress = true;
+        Ok(())
+    }
+
+    pub(crate) fn stop(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
+        let can_stop = self.can_start_stop();
+        let sd = self.sessions.get_mut(&sid).ok_or(SessionCallError::NoSuchSession)?;
+        if sd.config.is_none() {
+            return Ok(());
+        }
+        if !can_stop {
+            sd.set_error(SessionError::OperationNotSupported);
+            return Ok(());
+        }
+        let target = match (&sd.in_use, sd.target()) {
+            (Some(ap), _) => Some(ap.clone()),
+            (None, Some(t)) if t.kind == ConfigType::InternetAccessPoint => Some(t.clone()),
+            _ => None,
+        };
+        let Some(ap) = target else { return Ok(()) };
+        if !ap.is_valid() {
+            return Ok(());
+        }
+        ap.data.lock().started_by_us = false;
+        let others: Vec<(u64, Phase)> = self
+            .sessions
+            .iter()
+            .filter(|(id, s)| **id != sid && s.holds(&ap))
+            .map(|(id, s)| (*id, s.phase))
+            .collect();
+        for (other, phase) in others {
+            if phase == Phase::Connecting {
+                self.fail_connect(other, SessionError::Aborted, fx);
+            } else {
+                self.abort(other, SessionError::Aborted, fx);
+            }
+        }
+        let Some(sd) = self.sessions.get_mut(&sid) else { return Ok(()) };
+        let had_open = matches!(sd.phase, Phase::Open | Phase::Connecting);
+        sd.cancel_timer();
+        sd.cancel_auto_close();
+        if let Some(held) = sd.in_use.take()
+            && matches!(sd.phase, Phase::Open | Phase::Connecting)
+        {
+            release(&held, fx);
+        }
+        if let Roam::Migrated { new } = std::mem::replace(&mut sd.roam, Roam::None) {
+            release(&new, fx);
+        }
+        ap.data.lock().open_count = 0;
+        sd.phase = Phase::Closing;
+        sd.in_use = Some(ap.clone());
+        sd.resolved = None;
+        sd.connected_at = None;
+        if had_open {
+            sd.emit(Payload::Closed);
+        }
+        sd.set_state(State::Closing);
+        let timeout = sd.timeout();
+        fx.commands.push(Command::Stop(ap.identifier.clone()));
+        fx.progress = true;
+        let timer = self.session_timer(sid, TimerKind::Closing, timeout);
+        if let Some(sd) = self.sessions.get_mut(&sid) {
+            sd.timer = Some(timer);
+        }
+        Ok(())
+    }
+
+    /// A start the engine asked for failed: sessions waiting on it fail.
+    pub(super) fn start_failed(&mut self, id: &str, error: SessionError, fx: &mut Effects) {
+        if let Some(record) = self.by_id.get(id) {
+            record.data.lock().started_by_us = false;
+        }
+        let waiting: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| {
+                s.phase == Phase::Connecting
+                    && s.in_use.as_ref().is_some_and(|r| r.identifier == id)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for sid in waiting {
+            self.fail_connect(sid, error, fx);
+        }
+    }
+
+    /// After any change of records: move every session to what they say.
+    pub(crate) fn reevaluate_sessions(&mut self, fx: &mut Effects) {
+        let ids: Vec<u64> = self.sessions.keys().copied().collect();
+        for sid in ids {
+            self.reevaluate(sid, fx);
+        }
+    }
+
+    fn reevaluate(&mut self, sid: u64, fx: &mut Effects) {
+        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        if sd.config.is_none() {
+            return;
+        }
+        let service_target =
+            sd.target().is_some_and(|t| t.kind == ConfigType::ServiceNetwork);
+        match sd.phase {
+            Phase::Idle => {}
+            Phase::Connecting => {
+                let ap = sd.in_use.clone().expect("connecting sessions hold an access point");
+                if service_target {
+                    let target = sd.target().cloned().expect("service target");
+                    let best =
+                        self.children_of(&target).into_iter().find(|c| c.state().is_active());
+                    if let Some(best) = best {
+                        if !Arc::ptr_eq(&best, &ap) {
+                            hold(&best);
+                            release(&ap, fx);
+                            if let Some(sd) = self.sessions.get_mut(&sid) {
+                                sd.in_use = Some(best);
+                            }
+                        }
+                        self.become_connected(sid, fx);
+                        return;
+                    }
+                }
+                let state = ap.state();
+                if !ap.is_valid() {
+                    self.fail_connect(sid, SessionError::Aborted, fx);
+                } else if state.is_active() {
+                    self.become_connected(sid, fx);
+                } else if !state.is_discovered() {
+                    self.fail_connect(sid, SessionError::Unknown, fx);
+                }
+                return;
+            }
+            Phase::Open if service_target => {
+                self.evaluate_roaming(sid, fx);
+                return;
+            }
+            Phase::Open => {
+                let lost = sd.in_use.as_ref().is_none_or(|ap| !ap.state().is_active() || !ap.is_valid());
+                if lost {
+                    self.abort(sid, SessionError::Aborted, fx);
+                    return;
+                }
+            }
+            Phase::Closing => {
+                let down = sd.in_use.as_ref().is_none_or(|ap| !ap.state().is_active() || !ap.is_valid());
+                if down {
+                    sd.cancel_timer();
+                    sd.phase = Phase::Idle;
+                    sd.in_use = None;
+                }
+            }
+        }
+        if let Some(sd) = self.sessions.get_mut(&sid) {
+            sd.refresh_state();
+            sd.refresh_usage();
+        }
+    }
+
+    pub(super) fn on_session_timer(&mut self, sid: u64, kind: TimerKind, token: u64, fx: &mut Effects) {
+        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        let current = if kind == TimerKind::AutoClose { sd.auto_close_timer } else { sd.timer };
+        if current.map(|(_, t)| t) != Some(token) {
+            return;
+        }
+        match kind {
+            TimerKind::AutoClose => {
+                sd.auto_close_timer = None;
+                if sd.phase == Phase::Open {
+                    let _ = self.close(sid, fx);
+                }
+            }
+            TimerKind::Connect => {
+                sd.timer = None;
+                if sd.phase == Phase::Connecting {
+                    self.fail_connect(sid, SessionError::Unknown, fx);
+                }
+            }
+            TimerKind::Closing => {
+                sd.timer = None;
+                if sd.phase == Phase::Closing {
+                    sd.phase = Phase::Idle;
+                    sd.in_use = None;
+                    sd.refresh_state();
+                }
+            }
+            TimerKind::RoamAnswer => {
+                sd.timer = None;
+                if let Roam::Offered { current_lost: true, .. } = sd.roam {
+                    sd.roam = Roam::None;
+                    self.abort(sid, SessionError::Aborted, fx);
+                }
+            }
+        }
+    }
+
+    /// Arms the AutoCloseSessionTimeout timer of an open session.
+    pub(super) fn arm_auto_close(&mut self, sid: u64) {
+        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        sd.cancel_auto_close();
+        if sd.phase != Phase::Open || sd.auto_close_ms < 0 {
+            return;
+        }
+        let elapsed = sd.connected_at.map_or(Duration::ZERO, |t| t.elapsed());
+        let delay = Duration::from_millis(sd.auto_close_ms as u64).saturating_sub(elapsed);
+        let timer = self.session_timer(sid, TimerKind::AutoClose, delay);
+        if let Some(sd) = self.sessions.get_mut(&sid) {
+            sd.auto_close_timer = Some(timer);
+        }
+    }
+
+    pub(super) fn set_statistics_baseline(
+        &mut self,
+        sid: u64,
+        record: &Arc<Record>,
+        now: (u64, u64),
+        previous_now: Option<(u64, u64)>,
+    ) {
+        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        if !sd.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, record)) {
+            return;
+        }
+        if let (Some(base), Some(prev)) = (sd.stats.base, previous_now) {
+            sd.stats.carried.0 += prev.0.saturating_sub(base.0);
+            sd.stats.carried.1 += prev.1.saturating_sub(base.1);
+        }
+        sd.stats.base = Some(now);
+    }
+
+    /// Frees a session: its callbacks end, its counts are released.
+    pub(crate) fn remove_session(&mut self, sid: u64, fx: &mut Effects) {
+        let Some(mut sd) = self.sessions.remove(&sid) else { return };
+        sd.cancel_timer();
+        sd.cancel_auto_close();
+        if matches!(sd.phase, Phase::Open | Phase::Connecting)
+            && let Some(ap) = sd.in_use.take()
+        {
+            release(&ap, fx);
+        }
+        if let Roam::Migrated { new } = std::mem::replace(&mut sd.roam, Roam::None) {
+            release(&new, fx);
+        }
+        let connections = std::mem::take(&mut sd.connections);
+        self.drop_connections(connections, fx);
+        fx.progress = true;
+    }
+}
+
+impl SessionData {
+    /// Whether this session holds a count on the access point.
+    fn holds(&self, ap: &Arc<Record>) -> bool {
+        let in_use = matches!(self.phase, Phase::Open | Phase::Connecting)
+            && self.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, ap));
+        let migrating = matches!(&self.roam, Roam::Migrated { new } if Arc::ptr_eq(new, ap));
+        in_use || migrating
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum TimerKind {
+    Connect,
+    Closing,
+    AutoClose,
+    RoamAnswer,
+}

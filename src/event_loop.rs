@@ -1,0 +1,213 @@
+//! Event loops: a queue of signal deliveries plus an eventfd that is readable
+//! while the queue is non-empty, so applications can put it into poll/epoll,
+//! GLib, Qt or libuv. A loop is dispatched by the application (`dispatch`,
+//! `run`), or by its own thread (`new_threaded`). Callbacks run only here,
+//! never under a lock: items are popped one at a time, which also keeps order
+//! when a callback dispatches the same loop again (waitForOpened does).
+
+use std::collections::VecDeque;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::thread::{JoinHandle, ThreadId};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::signals::{Connection, Payload};
+
+pub struct Item {
+    pub conn: Arc<Connection>,
+    pub payload: Payload,
+}
+
+#[derive(Default)]
+struct Queue {
+    items: VecDeque<Item>,
+    /// The eventfd holds a count (is readable) exactly while this is true.
+    signalled: bool,
+    /// A wake-up without an item: quit, or a session a waiter watches changed.
+    poked: bool,
+}
+
+pub struct EventLoop {
+    queue: Mutex<Queue>,
+    cond: Condvar,
+    efd: OwnedFd,
+    quit: AtomicBool,
+    owner: Mutex<ThreadId>,
+    threaded: bool,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+static DEFAULT_LOOP: LazyLock<Arc<EventLoop>> =
+    LazyLock::new(|| Arc::new(EventLoop::create(false).expect("eventfd for the default loop")));
+
+impl EventLoop {
+    fn create(threaded: bool) -> std::io::Result<EventLoop> {
+        // SAFETY: eventfd has no memory arguments; the result is checked.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(EventLoop {
+            queue: Mutex::new(Queue::default()),
+            cond: Condvar::new(),
+            // SAFETY: fd is a fresh descriptor that nothing else owns.
+            efd: unsafe { OwnedFd::from_raw_fd(fd) },
+            quit: AtomicBool::new(false),
+            owner: Mutex::new(std::thread::current().id()),
+            threaded,
+            thread: Mutex::new(None),
+        })
+    }
+
+    /// The process default loop, which objects created with a NULL loop use.
+    pub fn default_loop() -> Arc<EventLoop> {
+        DEFAULT_LOOP.clone()
+    }
+
+    pub fn is_default(self: &Arc<Self>) -> bool {
+        Arc::ptr_eq(self, &DEFAULT_LOOP)
+    }
+
+    /// A loop the application dispatches.
+    pub fn new() -> std::io::Result<Arc<EventLoop>> {
+        Ok(Arc::new(EventLoop::create(false)?))
+    }
+
+    /// A loop whose own thread delivers its callbacks until `shutdown`.
+    pub fn new_threaded() -> std::io::Result<Arc<EventLoop>> {
+        let lp = Arc::new(EventLoop::create(true)?);
+        let runner = lp.clone();
+        let handle = std::thread::Builder::new().name("qns-loop".into()).spawn(move || {
+            *runner.owner.lock() = std::thread::current().id();
+            runner.run();
+        })?;
+        *lp.owner.lock() = handle.thread().id();
+        *lp.thread.lock() = Some(handle);
+        Ok(lp)
+    }
+
+    pub fn is_threaded(&self) -> bool {
+        self.threaded
+    }
+
+    pub fn fd(&self) -> RawFd {
+        self.efd.as_raw_fd()
+    }
+
+    /// True on the thread that delivers this loop's callbacks: a threaded
+    /// loop's own thread, otherwise the thread that last dispatched it (at
+    /// first, the one that created it).
+    pub fn is_owner_thread(&self) -> bool {
+        *self.owner.lock() == std::thread::current().id()
+    }
+
+    pub fn pending(&self) -> usize {
+        self.queue.lock().items.len()
+    }
+
+    pub fn push(&self, item: Item) {
+        let mut q = self.queue.lock();
+        q.items.push_back(item);
+        if !q.signalled {
+            q.signalled = true;
+            self.write_fd();
+        }
+        drop(q);
+        self.cond.notify_one();
+    }
+
+    /// Wakes a dispatch that waits, without queueing anything.
+    pub fn poke(&self) {
+        self.queue.lock().poked = true;
+        self.cond.notify_all();
+    }
+
+    pub fn quit(&self) {
+        self.quit.store(true, Ordering::Release);
+        self.poke();
+    }
+
+    /// Waits up to `timeout` (None: forever) for something to deliver, then
+    /// delivers what was queued at that moment. Returns how many callbacks ran.
+    pub fn dispatch(&self, timeout: Option<Duration>) -> usize {
+        if !self.threaded {
+            *self.owner.lock() = std::thread::current().id();
+        }
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let budget = {
+            let mut q = self.queue.lock();
+            while q.items.is_empty() && !q.poked && !self.quit.load(Ordering::Acquire) {
+                match (timeout, deadline) {
+                    (Some(t), _) if t.is_zero() => break,
+                    (_, Some(d)) => {
+                        if self.cond.wait_until(&mut q, d).timed_out() {
+                            break;
+                        }
+                    }
+                    _ => self.cond.wait(&mut q),
+                }
+            }
+            q.poked = false;
+            q.items.len()
+        };
+        let mut delivered = 0;
+        for _ in 0..budget {
+            let Some(item) = self.pop() else { break };
+            if item.conn.deliver(&item.payload) {
+                delivered += 1;
+            }
+            // `item` drops here, outside every lock: a dead connection's
+            // destroy(user_data) may run now.
+        }
+        delivered
+    }
+
+    /// Runs until `quit`. Returns at once if quit was requested before.
+    pub fn run(&self) {
+        loop {
+            if self.quit.swap(false, Ordering::AcqRel) {
+                return;
+            }
+            self.dispatch(None);
+        }
+    }
+
+    /// Ends a threaded loop's thread; joins it unless called from it.
+    pub fn shutdown(&self) {
+        if !self.threaded {
+            return;
+        }
+        self.quit();
+        let handle = self.thread.lock().take();
+        if let Some(handle) = handle
+            && handle.thread().id() != std::thread::current().id()
+        {
+            let _ = handle.join();
+        }
+    }
+
+    fn pop(&self) -> Option<Item> {
+        let mut q = self.queue.lock();
+        let item = q.items.pop_front();
+        if q.items.is_empty() && q.signalled {
+            q.signalled = false;
+            self.drain_fd();
+        }
+        item
+    }
+
+    fn write_fd(&self) {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a valid u64 to our own eventfd.
+        unsafe { libc::write(self.fd(), (&one as *const u64).cast(), 8) };
+    }
+
+    fn drain_fd(&self) {
+        let mut value: u64 = 0;
+        // SAFETY: reads 8 bytes into a valid u64 from our own non-blocking eventfd.
+        unsafe { libc::read(self.fd(), (&mut value as *mut u64).cast(), 8) };
+    }
+}

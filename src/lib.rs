@@ -1,0 +1,13 @@
+//! libqnetworksession: Qt's network session API (QNetworkSession,
+//! QNetworkConfigurationManager, QNetworkConfiguration) with a C ABI.
+//!
+//! Layers, dependencies pointing one way: `ffi` (the C surface only) ->
+//! `engine` + `event_loop` (logic, loops) -> `backend` trait <- backends.
+
+pub mod backend;
+pub mod engine;
+pub mod event_loop;
+pub mod ffi;
+pub mod signals;
+mod timers;
+pub mod types;
