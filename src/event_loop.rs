@@ -80,10 +80,12 @@ impl EventLoop {
     pub fn new_threaded() -> std::io::Result<Arc<EventLoop>> {
         let lp = Arc::new(EventLoop::create(true)?);
         let runner = lp.clone();
-        let handle = std::thread::Builder::new().name("qns-loop".into()).spawn(move || {
-            *runner.owner.lock() = std::thread::current().id();
-            runner.run();
-        })?;
+        let handle = std::thread::Builder::new()
+            .name("qns-loop".into())
+            .spawn(move || {
+                *runner.owner.lock() = std::thread::current().id();
+                runner.run();
+            })?;
         *lp.owner.lock() = handle.thread().id();
         *lp.thread.lock() = Some(handle);
         Ok(lp)

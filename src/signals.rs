@@ -93,7 +93,12 @@ pub struct Connection {
 
 impl Connection {
     pub fn new(token: u64, signal: Signal, deliver: Deliver) -> Arc<Self> {
-        Arc::new(Connection { token, signal, alive: AtomicBool::new(true), deliver })
+        Arc::new(Connection {
+            token,
+            signal,
+            alive: AtomicBool::new(true),
+            deliver,
+        })
     }
 
     pub fn kill(&self) {

@@ -24,8 +24,10 @@ struct Timers {
     cond: Condvar,
 }
 
-static TIMERS: LazyLock<Timers> =
-    LazyLock::new(|| Timers { inner: Mutex::new(Inner::default()), cond: Condvar::new() });
+static TIMERS: LazyLock<Timers> = LazyLock::new(|| Timers {
+    inner: Mutex::new(Inner::default()),
+    cond: Condvar::new(),
+});
 
 /// Runs `action` on the timer thread after `delay`, unless cancelled first.
 pub fn schedule(delay: Duration, action: impl FnOnce() + Send + 'static) -> TimerId {

@@ -44,7 +44,9 @@ impl SessionError {
             Self::Unknown => "Unknown session error.",
             Self::Aborted => "The session was aborted by the user or system.",
             Self::Roaming => "Roaming was aborted or is not possible.",
-            Self::OperationNotSupported => "The requested operation is not supported by the system.",
+            Self::OperationNotSupported => {
+                "The requested operation is not supported by the system."
+            }
             Self::InvalidConfiguration => "The specified configuration cannot be used.",
         }
     }

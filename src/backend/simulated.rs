@@ -61,18 +61,29 @@ pub const DEFAULT_CAPABILITIES: Capabilities = Capabilities::CAN_START_AND_STOP_
     .union(Capabilities::DATA_STATISTICS);
 
 static SIM: LazyLock<Mutex<Sim>> = LazyLock::new(|| {
-    Mutex::new(Sim { configs: Vec::new(), explicit_default: None, capabilities: DEFAULT_CAPABILITIES })
+    Mutex::new(Sim {
+        configs: Vec::new(),
+        explicit_default: None,
+        capabilities: DEFAULT_CAPABILITIES,
+    })
 });
 
 impl Sim {
     fn find(&mut self, id: &str) -> Result<&mut SimConfig, SimError> {
-        self.configs.iter_mut().find(|c| c.view.identifier == id).ok_or(SimError::NotFound)
+        self.configs
+            .iter_mut()
+            .find(|c| c.view.identifier == id)
+            .ok_or(SimError::NotFound)
     }
 
     /// The explicit default if it exists, else the first Active access point.
     fn default_id(&self) -> Option<String> {
         if let Some(id) = &self.explicit_default {
-            return self.configs.iter().any(|c| &c.view.identifier == id).then(|| id.clone());
+            return self
+                .configs
+                .iter()
+                .any(|c| &c.view.identifier == id)
+                .then(|| id.clone());
         }
         self.configs
             .iter()
@@ -112,13 +123,20 @@ fn upsert_of(config: &SimConfig) -> Update {
 
 pub fn add(view: ConfigView) -> Result<(), SimError> {
     script(|sim| {
-        if sim.configs.iter().any(|c| c.view.identifier == view.identifier)
+        if sim
+            .configs
+            .iter()
+            .any(|c| c.view.identifier == view.identifier)
             || view.identifier == crate::engine::USER_CHOICE_ID
         {
             return Err(SimError::AlreadyExists);
         }
-        let config =
-            SimConfig { view, start: StartBehavior::Succeed, bytes: (0, 0), start_generation: 0 };
+        let config = SimConfig {
+            view,
+            start: StartBehavior::Succeed,
+            bytes: (0, 0),
+            start_generation: 0,
+        };
         let update = upsert_of(&config);
         sim.configs.push(config);
         Ok(((), vec![update]))
@@ -137,7 +155,10 @@ pub fn remove(id: &str) -> Result<(), SimError> {
 }
 
 /// Changes one configuration's view and reports it.
-pub fn modify(id: &str, change: impl FnOnce(&mut ConfigView) -> Result<(), SimError>) -> Result<(), SimError> {
+pub fn modify(
+    id: &str,
+    change: impl FnOnce(&mut ConfigView) -> Result<(), SimError>,
+) -> Result<(), SimError> {
     script(|sim| {
         let config = sim.find(id)?;
         change(&mut config.view)?;
@@ -212,7 +233,9 @@ pub fn set_interface(id: &str, info: Option<InterfaceInfo>) -> Result<(), SimErr
 
 pub fn add_address(id: &str, address: InterfaceAddress) -> Result<(), SimError> {
     modify(id, |v| {
-        let Some(info) = &v.interface else { return Err(SimError::NotFound) };
+        let Some(info) = &v.interface else {
+            return Err(SimError::NotFound);
+        };
         let mut info = (**info).clone();
         info.addresses.push(address);
         v.interface = Some(std::sync::Arc::new(info));
@@ -259,8 +282,11 @@ pub fn set_capabilities(capabilities: Capabilities) -> Result<(), SimError> {
 /// Removes every configuration and restores the default capabilities.
 pub fn reset() -> Result<(), SimError> {
     script(|sim| {
-        let removed: Vec<Update> =
-            sim.configs.drain(..).map(|c| Update::Remove(c.view.identifier)).collect();
+        let removed: Vec<Update> = sim
+            .configs
+            .drain(..)
+            .map(|c| Update::Remove(c.view.identifier))
+            .collect();
         sim.explicit_default = None;
         sim.capabilities = DEFAULT_CAPABILITIES;
         let mut updates = removed;
@@ -292,7 +318,9 @@ impl Backend for SimulatedBackend {
                     config.view.state = StateFlags::ACTIVE;
                     Ok(((), vec![upsert_of(config)]))
                 }
-                StartBehavior::Fail(error) => Ok(((), vec![Update::StartFailed(id.clone(), error)])),
+                StartBehavior::Fail(error) => {
+                    Ok(((), vec![Update::StartFailed(id.clone(), error)]))
+                }
                 StartBehavior::Delay(delay) => {
                     let id = id.clone();
                     timers::schedule(delay, move || finish_delayed_start(&id, generation));
@@ -315,7 +343,12 @@ impl Backend for SimulatedBackend {
     }
 
     fn refresh(&self) {
-        let _ = script(|sim| Ok(((), vec![Update::Resync(sim.snapshot()), Update::RefreshCompleted])));
+        let _ = script(|sim| {
+            Ok((
+                (),
+                vec![Update::Resync(sim.snapshot()), Update::RefreshCompleted],
+            ))
+        });
     }
 
     fn statistics(&self, identifier: &str) -> Option<(u64, u64)> {

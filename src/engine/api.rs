@@ -30,7 +30,13 @@ impl Manager {
     pub fn new(lp: Arc<EventLoop>) -> Arc<Manager> {
         let id = engine().with(|st, _| {
             let id = st.next_id();
-            st.managers.insert(id, ManagerData { lp: lp.clone(), connections: Vec::new() });
+            st.managers.insert(
+                id,
+                ManagerData {
+                    lp: lp.clone(),
+                    connections: Vec::new(),
+                },
+            );
             id
         });
         Arc::new(Manager { id, lp })
@@ -49,8 +55,12 @@ impl Manager {
         });
     }
 
-    pub fn connect(&self, signal: Signal, deliver: Deliver) -> Result<u64, ConnectError> {
-        engine().with(|st, _| st.connect(Owner::Manager(self.id), signal, deliver)).map_err(|e| e.0)
+    pub fn connect(
+        &self,
+        signal: Signal,
+        deliver: Deliver,
+    ) -> Result<u64, (ConnectError, Deliver)> {
+        engine().with(|st, _| st.connect(Owner::Manager(self.id), signal, deliver))
     }
 
     pub fn all_configurations(&self, filter: u32) -> Vec<Arc<Record>> {
@@ -98,7 +108,10 @@ pub fn children(record: &Record) -> Vec<Arc<Record>> {
 pub fn is_known(record: &Arc<Record>) -> bool {
     let st = engine().lock();
     Arc::ptr_eq(record, &st.user_choice)
-        || st.by_id.get(&record.identifier).is_some_and(|r| Arc::ptr_eq(r, record))
+        || st
+            .by_id
+            .get(&record.identifier)
+            .is_some_and(|r| Arc::ptr_eq(r, record))
 }
 
 /// A value of a session property.
@@ -123,7 +136,10 @@ impl Session {
         let id = engine().with(|st, _| {
             let known = config.as_ref().is_some_and(|c| {
                 c.kind == ConfigType::UserChoice
-                    || st.by_id.get(&c.identifier).is_some_and(|r| Arc::ptr_eq(r, c))
+                    || st
+                        .by_id
+                        .get(&c.identifier)
+                        .is_some_and(|r| Arc::ptr_eq(r, c))
             });
             let mut sd = SessionData::new(lp.clone(), config.filter(|_| known));
             sd.state = sd.derived_state();
@@ -143,13 +159,21 @@ impl Session {
         engine().with(|st, fx| st.remove_session(self.id, fx));
     }
 
-    pub fn connect(&self, signal: Signal, deliver: Deliver) -> Result<u64, ConnectError> {
-        engine().with(|st, _| st.connect(Owner::Session(self.id), signal, deliver)).map_err(|e| e.0)
+    pub fn connect(
+        &self,
+        signal: Signal,
+        deliver: Deliver,
+    ) -> Result<u64, (ConnectError, Deliver)> {
+        engine().with(|st, _| st.connect(Owner::Session(self.id), signal, deliver))
     }
 
     fn call(
         &self,
-        f: impl FnOnce(&mut super::EngineState, u64, &mut super::Effects) -> Result<(), SessionCallError>,
+        f: impl FnOnce(
+            &mut super::EngineState,
+            u64,
+            &mut super::Effects,
+        ) -> Result<(), SessionCallError>,
     ) -> Result<(), SessionCallError> {
         engine().with(|st, fx| f(st, self.id, fx))
     }
@@ -177,11 +201,20 @@ impl Session {
     }
 
     fn read<R: Default>(&self, f: impl FnOnce(&SessionData) -> R) -> R {
-        engine().lock().sessions.get(&self.id).map(f).unwrap_or_default()
+        engine()
+            .lock()
+            .sessions
+            .get(&self.id)
+            .map(f)
+            .unwrap_or_default()
     }
 
     pub fn state(&self) -> State {
-        engine().lock().sessions.get(&self.id).map_or(State::Invalid, |s| s.state)
+        engine()
+            .lock()
+            .sessions
+            .get(&self.id)
+            .map_or(State::Invalid, |s| s.state)
     }
 
     pub fn is_open(&self) -> bool {
@@ -189,7 +222,11 @@ impl Session {
     }
 
     pub fn error(&self) -> SessionError {
-        engine().lock().sessions.get(&self.id).map_or(SessionError::InvalidConfiguration, |s| s.error)
+        engine()
+            .lock()
+            .sessions
+            .get(&self.id)
+            .map_or(SessionError::InvalidConfiguration, |s| s.error)
     }
 
     pub fn error_string(&self) -> &'static str {
@@ -206,23 +243,42 @@ impl Session {
 
     pub fn interface(&self) -> Option<Arc<InterfaceInfo>> {
         self.read(|s| {
-            if s.is_open() { s.in_use.as_ref().and_then(|r| r.data.lock().interface.clone()) } else { None }
+            if s.is_open() {
+                s.in_use
+                    .as_ref()
+                    .and_then(|r| r.data.lock().interface.clone())
+            } else {
+                None
+            }
         })
     }
 
     /// Seconds since the session became Connected; 0 when it is not open.
     pub fn active_time(&self) -> u64 {
-        self.read(|s| if s.is_open() { s.connected_at.map_or(0, |t| t.elapsed().as_secs()) } else { 0 })
+        self.read(|s| {
+            if s.is_open() {
+                s.connected_at.map_or(0, |t| t.elapsed().as_secs())
+            } else {
+                0
+            }
+        })
     }
 
     /// (received, written) since the session was opened; 0 when not open.
     pub fn bytes(&self) -> (u64, u64) {
-        let Some((record, stats)) =
-            self.read(|s| if s.is_open() { s.in_use.clone().map(|r| (r, s.stats)) } else { None })
-        else {
+        let Some((record, stats)) = self.read(|s| {
+            if s.is_open() {
+                s.in_use.clone().map(|r| (r, s.stats))
+            } else {
+                None
+            }
+        }) else {
             return (0, 0);
         };
-        let now = engine().backend().statistics(&record.identifier).unwrap_or((0, 0));
+        let now = engine()
+            .backend()
+            .statistics(&record.identifier)
+            .unwrap_or((0, 0));
         let base = stats.base.unwrap_or(now);
         (
             stats.carried.0 + now.0.saturating_sub(base.0),
@@ -237,7 +293,11 @@ impl Session {
     pub fn property(&self, key: &str) -> Option<PropertyValue> {
         self.read(|s| match key {
             keys::ACTIVE_CONFIGURATION => Some(PropertyValue::Text(match s.phase {
-                Phase::Open => s.in_use.as_ref().map(|r| r.identifier.clone()).unwrap_or_default(),
+                Phase::Open => s
+                    .in_use
+                    .as_ref()
+                    .map(|r| r.identifier.clone())
+                    .unwrap_or_default(),
                 _ => String::new(),
             })),
             keys::USER_CHOICE_CONFIGURATION => Some(PropertyValue::Text(
@@ -257,7 +317,11 @@ impl Session {
     }
 
     /// Sets a property; None clears it (back to its default).
-    pub fn set_property(&self, key: &str, value: Option<PropertyValue>) -> Result<(), PropertyError> {
+    pub fn set_property(
+        &self,
+        key: &str,
+        value: Option<PropertyValue>,
+    ) -> Result<(), PropertyError> {
         match key {
             keys::ACTIVE_CONFIGURATION | keys::USER_CHOICE_CONFIGURATION => {
                 return Err(PropertyError::ReadOnly);
@@ -266,7 +330,9 @@ impl Session {
             _ => return Err(PropertyError::UnknownKey),
         }
         engine().with(|st, _| {
-            let Some(s) = st.sessions.get_mut(&self.id) else { return Ok(()) };
+            let Some(s) = st.sessions.get_mut(&self.id) else {
+                return Ok(());
+            };
             match (key, value) {
                 (keys::CONNECT_IN_BACKGROUND, None) => s.connect_in_background = None,
                 (keys::CONNECT_IN_BACKGROUND, Some(PropertyValue::Bool(b))) => {
@@ -294,11 +360,15 @@ impl Session {
             Instant::now().checked_add(Duration::from_millis(msecs as u64))
         };
         let status = || {
-            engine().lock().sessions.get(&self.id).map_or(Some(false), |s| match s.phase {
-                Phase::Open => Some(true),
-                Phase::Connecting => None,
-                _ => Some(false),
-            })
+            engine()
+                .lock()
+                .sessions
+                .get(&self.id)
+                .map_or(Some(false), |s| match s.phase {
+                    Phase::Open => Some(true),
+                    Phase::Connecting => None,
+                    _ => Some(false),
+                })
         };
         if self.lp.is_owner_thread() {
             loop {

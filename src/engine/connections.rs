@@ -21,7 +21,10 @@ pub enum ConnectError {
 pub(super) fn emit(connections: &[Arc<Connection>], lp: &EventLoop, payload: &Payload) {
     let signal = payload.signal();
     for conn in connections.iter().filter(|c| c.signal == signal) {
-        lp.push(Item { conn: conn.clone(), payload: payload.clone() });
+        lp.push(Item {
+            conn: conn.clone(),
+            payload: payload.clone(),
+        });
     }
 }
 
@@ -41,7 +44,9 @@ impl EngineState {
             Owner::Session(id) => self.sessions.get_mut(&id).map(|s| &mut s.connections),
             Owner::Manager(id) => self.managers.get_mut(&id).map(|m| &mut m.connections),
         };
-        let Some(list) = list else { return Err((ConnectError::NoSuchObject, deliver)) };
+        let Some(list) = list else {
+            return Err((ConnectError::NoSuchObject, deliver));
+        };
         list.push(Connection::new(token, signal, deliver));
         self.next_id = token;
         self.tokens.insert(token, owner);
@@ -51,7 +56,9 @@ impl EngineState {
     /// Ends a connection; queued deliveries of it are discarded. Returns false
     /// for an unknown or already ended token.
     pub(crate) fn disconnect(&mut self, token: u64, fx: &mut Effects) -> bool {
-        let Some(owner) = self.tokens.remove(&token) else { return false };
+        let Some(owner) = self.tokens.remove(&token) else {
+            return false;
+        };
         let list = match owner {
             Owner::Session(id) => self.sessions.get_mut(&id).map(|s| &mut s.connections),
             Owner::Manager(id) => self.managers.get_mut(&id).map(|m| &mut m.connections),

@@ -5,8 +5,8 @@
 
 pub mod api;
 mod connections;
-mod registry;
 pub mod record;
+mod registry;
 mod roaming;
 mod session;
 mod state;
@@ -50,7 +50,11 @@ pub fn select_backend(name: &str) -> Result<(), SelectError> {
     }
     let mut selected = SELECTED_BACKEND.lock();
     if let Some(engine) = ENGINE.get() {
-        return if engine.backend.name() == name { Ok(()) } else { Err(SelectError::InUse) };
+        return if engine.backend.name() == name {
+            Ok(())
+        } else {
+            Err(SelectError::InUse)
+        };
     }
     *selected = Some(name.to_owned());
     Ok(())
@@ -142,7 +146,11 @@ pub enum Command {
     Refresh,
     /// Read an interface's counters as a session's baseline (after opening,
     /// or after roaming from `previous`).
-    CaptureStatistics { session: u64, record: Arc<Record>, previous: Option<Arc<Record>> },
+    CaptureStatistics {
+        session: u64,
+        record: Arc<Record>,
+        previous: Option<Arc<Record>>,
+    },
 }
 
 #[derive(Default)]
@@ -157,7 +165,12 @@ pub struct Effects {
 
 impl Effects {
     pub fn run(self) {
-        let Effects { commands, garbage, poke, progress } = self;
+        let Effects {
+            commands,
+            garbage,
+            poke,
+            progress,
+        } = self;
         drop(garbage);
         let engine = engine();
         if progress {
@@ -178,8 +191,15 @@ impl Engine {
             Command::Start(id) => self.backend.start(&id),
             Command::Stop(id) => self.backend.stop(&id),
             Command::Refresh => self.backend.refresh(),
-            Command::CaptureStatistics { session, record, previous } => {
-                let now = self.backend.statistics(&record.identifier).unwrap_or((0, 0));
+            Command::CaptureStatistics {
+                session,
+                record,
+                previous,
+            } => {
+                let now = self
+                    .backend
+                    .statistics(&record.identifier)
+                    .unwrap_or((0, 0));
                 let before = previous.and_then(|p| self.backend.statistics(&p.identifier));
                 self.with(|st, _| st.set_statistics_baseline(session, &record, now, before));
             }

@@ -49,7 +49,9 @@ impl EngineState {
     }
 
     fn remove(&mut self, id: &str) {
-        let Some(record) = self.by_id.remove(id) else { return };
+        let Some(record) = self.by_id.remove(id) else {
+            return;
+        };
         self.records.retain(|r| !Arc::ptr_eq(r, &record));
         {
             let mut d = record.data.lock();
@@ -66,8 +68,11 @@ impl EngineState {
     /// Diffs a full view against the records: removes what is gone, then
     /// upserts in the backend's order, so no-op parts emit nothing.
     fn resync(&mut self, snapshot: Snapshot) {
-        let present: HashSet<&str> =
-            snapshot.configurations.iter().map(|v| v.identifier.as_str()).collect();
+        let present: HashSet<&str> = snapshot
+            .configurations
+            .iter()
+            .map(|v| v.identifier.as_str())
+            .collect();
         let gone: Vec<String> = self
             .records
             .iter()
@@ -95,8 +100,11 @@ impl EngineState {
 
     /// A service network is as available as its best member.
     fn service_state(&self, children: &[String]) -> StateFlags {
-        let states: Vec<StateFlags> =
-            children.iter().filter_map(|id| self.by_id.get(id)).map(|r| r.state()).collect();
+        let states: Vec<StateFlags> = children
+            .iter()
+            .filter_map(|id| self.by_id.get(id))
+            .map(|r| r.state())
+            .collect();
         if states.iter().any(|s| s.is_active()) {
             StateFlags::ACTIVE
         } else if states.iter().any(|s| s.is_discovered()) {
@@ -109,8 +117,12 @@ impl EngineState {
     }
 
     fn refresh_service_networks(&mut self) {
-        let networks: Vec<Arc<Record>> =
-            self.records.iter().filter(|r| r.kind == ConfigType::ServiceNetwork).cloned().collect();
+        let networks: Vec<Arc<Record>> = self
+            .records
+            .iter()
+            .filter(|r| r.kind == ConfigType::ServiceNetwork)
+            .cloned()
+            .collect();
         for network in networks {
             let children = network.data.lock().children.clone();
             let state = self.service_state(&children);
@@ -146,15 +158,24 @@ impl EngineState {
     }
 
     pub(crate) fn default_record(&self) -> Option<Arc<Record>> {
-        self.default_id.as_ref().and_then(|id| self.by_id.get(id)).cloned()
+        self.default_id
+            .as_ref()
+            .and_then(|id| self.by_id.get(id))
+            .cloned()
     }
 
     /// allConfigurations(filter): access points by creation, then service
     /// networks by creation; filter 0 lists all.
     pub(crate) fn configurations(&self, filter: u32) -> Vec<Arc<Record>> {
         let matches = |r: &&Arc<Record>| filter == 0 || r.state().bits() & filter == filter;
-        let points = self.records.iter().filter(|r| r.kind != ConfigType::ServiceNetwork);
-        let networks = self.records.iter().filter(|r| r.kind == ConfigType::ServiceNetwork);
+        let points = self
+            .records
+            .iter()
+            .filter(|r| r.kind != ConfigType::ServiceNetwork);
+        let networks = self
+            .records
+            .iter()
+            .filter(|r| r.kind == ConfigType::ServiceNetwork);
         points.chain(networks).filter(matches).cloned().collect()
     }
 
@@ -171,7 +192,10 @@ impl EngineState {
             return Vec::new();
         }
         let ids = record.data.lock().children.clone();
-        ids.iter().filter_map(|id| self.by_id.get(id)).cloned().collect()
+        ids.iter()
+            .filter_map(|id| self.by_id.get(id))
+            .cloned()
+            .collect()
     }
 
     pub(crate) fn emit_to_managers(&self, payload: Payload) {

@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
+use super::Command;
 use super::Effects;
 use super::record::Record;
 use super::session::{SessionCallError, TimerKind, hold, release};
-use super::state::{EngineState, Phase, Roam};
-use super::Command;
+use super::state::{EngineState, Roam};
 use crate::signals::{Payload, Signal};
 use crate::types::{Capabilities, SessionError, State};
 
@@ -17,9 +17,10 @@ fn seamless(old: &Record, new: &Record) -> bool {
     let old_if = old.data.lock().interface.clone();
     let new_if = new.data.lock().interface.clone();
     match (old_if, new_if) {
-        (Some(a), Some(b)) => {
-            a.addresses.iter().any(|x| b.addresses.iter().any(|y| x.ip == y.ip))
-        }
+        (Some(a), Some(b)) => a
+            .addresses
+            .iter()
+            .any(|x| b.addresses.iter().any(|y| x.ip == y.ip)),
         _ => false,
     }
 }
@@ -30,14 +31,25 @@ fn usable(record: &Record) -> bool {
 
 impl EngineState {
     pub(super) fn evaluate_roaming(&mut self, sid: u64, fx: &mut Effects) {
-        let Some(sd) = self.sessions.get(&sid) else { return };
-        let Some(network) = sd.target().cloned() else { return };
+        let Some(sd) = self.sessions.get(&sid) else {
+            return;
+        };
+        let Some(network) = sd.target().cloned() else {
+            return;
+        };
         let children = self.children_of(&network);
-        let Some(current) = sd.in_use.clone() else { return };
+        let Some(current) = sd.in_use.clone() else {
+            return;
+        };
         let current_pos = children.iter().position(|c| Arc::ptr_eq(c, &current));
         let current_ok = usable(&current) && current_pos.is_some();
-        let best = children.iter().find(|c| usable(c) && !Arc::ptr_eq(c, &current)).cloned();
-        let best_pos = best.as_ref().and_then(|b| children.iter().position(|c| Arc::ptr_eq(c, b)));
+        let best = children
+            .iter()
+            .find(|c| usable(c) && !Arc::ptr_eq(c, &current))
+            .cloned();
+        let best_pos = best
+            .as_ref()
+            .and_then(|b| children.iter().position(|c| Arc::ptr_eq(c, b)));
 
         let sd = self.sessions.get_mut(&sid).expect("checked above");
         if let Some(ignored) = sd.ignored
@@ -59,9 +71,12 @@ impl EngineState {
                 }
                 return;
             }
-            Roam::Offered { candidate, current_lost } => {
+            Roam::Offered {
+                candidate,
+                current_lost,
+            } => {
                 let still_best = best.as_ref().is_some_and(|b| Arc::ptr_eq(b, &candidate));
-                if still_best && current_lost == !current_ok {
+                if still_best && current_lost != current_ok {
                     return;
                 }
                 sd.roam = Roam::None;
@@ -95,7 +110,9 @@ impl EngineState {
         fx: &mut Effects,
     ) {
         let caps = self.capabilities;
-        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        let Some(sd) = self.sessions.get_mut(&sid) else {
+            return;
+        };
         if sd.ignored == Some(candidate.serial) {
             if current_lost {
                 self.abort(sid, SessionError::Aborted, fx);
@@ -106,7 +123,10 @@ impl EngineState {
             && caps.contains(Capabilities::APPLICATION_LEVEL_ROAMING);
         if alr {
             let is_seamless = seamless(&current, &candidate);
-            sd.roam = Roam::Offered { candidate: candidate.clone(), current_lost };
+            sd.roam = Roam::Offered {
+                candidate: candidate.clone(),
+                current_lost,
+            };
             sd.emit(Payload::PreferredConfiguration(candidate, is_seamless));
             if current_lost {
                 let timeout = sd.timeout();
@@ -134,8 +154,15 @@ impl EngineState {
 
     /// migrate(): move to the offered candidate; newConfigurationActivated follows.
     pub(crate) fn migrate(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
-        let sd = self.sessions.get_mut(&sid).ok_or(SessionCallError::NoSuchSession)?;
-        let Roam::Offered { candidate, current_lost } = sd.roam.clone() else {
+        let sd = self
+            .sessions
+            .get_mut(&sid)
+            .ok_or(SessionCallError::NoSuchSession)?;
+        let Roam::Offered {
+            candidate,
+            current_lost,
+        } = sd.roam.clone()
+        else {
             return Err(SessionCallError::WrongState);
         };
         sd.cancel_timer();
@@ -158,8 +185,15 @@ impl EngineState {
 
     /// ignore(): stay; the same candidate is not offered again while it stays up.
     pub(crate) fn ignore(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
-        let sd = self.sessions.get_mut(&sid).ok_or(SessionCallError::NoSuchSession)?;
-        let Roam::Offered { candidate, current_lost } = sd.roam.clone() else {
+        let sd = self
+            .sessions
+            .get_mut(&sid)
+            .ok_or(SessionCallError::NoSuchSession)?;
+        let Roam::Offered {
+            candidate,
+            current_lost,
+        } = sd.roam.clone()
+        else {
             return Err(SessionCallError::WrongState);
         };
         sd.cancel_timer();
@@ -173,7 +207,10 @@ impl EngineState {
 
     /// accept(): the new child becomes the one in use; the old one is released.
     pub(crate) fn accept(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
-        let sd = self.sessions.get_mut(&sid).ok_or(SessionCallError::NoSuchSession)?;
+        let sd = self
+            .sessions
+            .get_mut(&sid)
+            .ok_or(SessionCallError::NoSuchSession)?;
         let Roam::Migrated { new } = sd.roam.clone() else {
             return Err(SessionCallError::WrongState);
         };
@@ -183,14 +220,21 @@ impl EngineState {
             release(old, fx);
         }
         sd.refresh_state();
-        fx.commands.push(Command::CaptureStatistics { session: sid, record: new, previous: old });
+        fx.commands.push(Command::CaptureStatistics {
+            session: sid,
+            record: new,
+            previous: old,
+        });
         self.evaluate_roaming(sid, fx);
         Ok(())
     }
 
     /// reject(): back to the old child, or RoamingError when it is gone.
     pub(crate) fn reject(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
-        let sd = self.sessions.get_mut(&sid).ok_or(SessionCallError::NoSuchSession)?;
+        let sd = self
+            .sessions
+            .get_mut(&sid)
+            .ok_or(SessionCallError::NoSuchSession)?;
         let Roam::Migrated { new } = sd.roam.clone() else {
             return Err(SessionCallError::WrongState);
         };
@@ -204,13 +248,5 @@ impl EngineState {
             self.abort(sid, SessionError::Roaming, fx);
         }
         Ok(())
-    }
-
-    /// Whether the session is in a phase where roaming calls mean something.
-    #[allow(dead_code)]
-    pub(crate) fn is_roaming(&self, sid: u64) -> bool {
-        self.sessions
-            .get(&sid)
-            .is_some_and(|s| s.phase == Phase::Open && !matches!(s.roam, Roam::None))
     }
 }

@@ -84,9 +84,16 @@ impl SessionData {
     }
 
     fn refresh_usage(&mut self) {
-        let metered = self.in_use.as_ref().or(self.target()).is_some_and(|r| r.data.lock().metered);
-        let usage =
-            if metered { UsagePolicies::NO_BACKGROUND_TRAFFIC } else { UsagePolicies::empty() };
+        let metered = self
+            .in_use
+            .as_ref()
+            .or(self.target())
+            .is_some_and(|r| r.data.lock().metered);
+        let usage = if metered {
+            UsagePolicies::NO_BACKGROUND_TRAFFIC
+        } else {
+            UsagePolicies::empty()
+        };
         if usage != self.usage {
             self.usage = usage;
             self.emit(Payload::UsagePolicies(usage));
@@ -121,7 +128,12 @@ pub enum SessionCallError {
 impl EngineState {
     /// Schedules a session timer. The token lets a timer that fired just as
     /// it was replaced recognise itself as stale.
-    pub(super) fn session_timer(&mut self, sid: u64, kind: TimerKind, delay: Duration) -> (u64, u64) {
+    pub(super) fn session_timer(
+        &mut self,
+        sid: u64,
+        kind: TimerKind,
+        delay: Duration,
+    ) -> (u64, u64) {
         let token = self.next_id();
         let id = timers::schedule(delay, move || {
             engine().with(|st, fx| st.on_session_timer(sid, kind, token, fx));
@@ -130,7 +142,8 @@ impl EngineState {
     }
 
     fn can_start_stop(&self) -> bool {
-        self.capabilities.contains(Capabilities::CAN_START_AND_STOP_INTERFACES)
+        self.capabilities
+            .contains(Capabilities::CAN_START_AND_STOP_INTERFACES)
     }
 
     pub(crate) fn open(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
@@ -140,7 +153,10 @@ impl EngineState {
             .iter()
             .find(|r| r.kind == ConfigType::InternetAccessPoint && r.state().is_discovered())
             .cloned();
-        let sd = self.sessions.get_mut(&sid).ok_or(SessionCallError::NoSuchSession)?;
+        let sd = self
+            .sessions
+            .get_mut(&sid)
+            .ok_or(SessionCallError::NoSuchSession)?;
         let Some(config) = sd.config.clone() else {
             sd.set_error(SessionError::InvalidConfiguration);
             return Ok(());
@@ -185,7 +201,10 @@ impl EngineState {
     /// open() on something not at least Discovered: stateChanged(Invalid),
     /// then error(InvalidConfiguration); the count is untouched (compat).
     fn fail_unusable(&mut self, sid: u64) -> Result<(), SessionCallError> {
-        let sd = self.sessions.get_mut(&sid).ok_or(SessionCallError::NoSuchSession)?;
+        let sd = self
+            .sessions
+            .get_mut(&sid)
+            .ok_or(SessionCallError::NoSuchSession)?;
         sd.resolved = None;
         sd.set_state(State::Invalid);
         sd.set_error(SessionError::InvalidConfiguration);
@@ -200,7 +219,9 @@ impl EngineState {
             return;
         }
         hold(&ap);
-        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        let Some(sd) = self.sessions.get_mut(&sid) else {
+            return;
+        };
         sd.in_use = Some(ap.clone());
         if state.is_active() {
             self.become_connected(sid, fx);
@@ -224,7 +245,9 @@ impl EngineState {
 
     /// The access point in use is Active: opened(), then Connected.
     fn become_connected(&mut self, sid: u64, fx: &mut Effects) {
-        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        let Some(sd) = self.sessions.get_mut(&sid) else {
+            return;
+        };
         sd.cancel_timer();
         sd.phase = Phase::Open;
         sd.connected_at = Some(Instant::now());
@@ -233,7 +256,11 @@ impl EngineState {
         sd.refresh_state();
         sd.refresh_usage();
         if let Some(ap) = sd.in_use.clone() {
-            fx.commands.push(Command::CaptureStatistics { session: sid, record: ap, previous: None });
+            fx.commands.push(Command::CaptureStatistics {
+                session: sid,
+                record: ap,
+                previous: None,
+            });
         }
         fx.progress = true;
         fx.poke.push(sd.lp.clone());
@@ -242,7 +269,9 @@ impl EngineState {
 
     /// The open attempt ended without a connection.
     pub(super) fn fail_connect(&mut self, sid: u64, error: SessionError, fx: &mut Effects) {
-        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        let Some(sd) = self.sessions.get_mut(&sid) else {
+            return;
+        };
         sd.cancel_timer();
         if let Some(ap) = sd.in_use.take() {
             release(&ap, fx);
@@ -257,7 +286,9 @@ impl EngineState {
 
     /// The session loses its connection: closed(), the new state, error().
     pub(super) fn abort(&mut self, sid: u64, error: SessionError, fx: &mut Effects) {
-        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        let Some(sd) = self.sessions.get_mut(&sid) else {
+            return;
+        };
         sd.cancel_timer();
         sd.cancel_auto_close();
         if let Some(ap) = sd.in_use.take() {
@@ -278,7 +309,10 @@ impl EngineState {
     }
 
     pub(crate) fn close(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
-        let sd = self.sessions.get_mut(&sid).ok_or(SessionCallError::NoSuchSession)?;
+        let sd = self
+            .sessions
+            .get_mut(&sid)
+            .ok_or(SessionCallError::NoSuchSession)?;
         match sd.phase {
             Phase::Idle | Phase::Closing => return Ok(()),
             Phase::Connecting => {
@@ -332,7 +366,10 @@ impl EngineState {
 
     pub(crate) fn stop(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
         let can_stop = self.can_start_stop();
-        let sd = self.sessions.get_mut(&sid).ok_or(SessionCallError::NoSuchSession)?;
+        let sd = self
+            .sessions
+            .get_mut(&sid)
+            .ok_or(SessionCallError::NoSuchSession)?;
         if sd.config.is_none() {
             return Ok(());
         }
@@ -363,7 +400,9 @@ impl EngineState {
                 self.abort(other, SessionError::Aborted, fx);
             }
         }
-        let Some(sd) = self.sessions.get_mut(&sid) else { return Ok(()) };
+        let Some(sd) = self.sessions.get_mut(&sid) else {
+            return Ok(());
+        };
         let had_open = matches!(sd.phase, Phase::Open | Phase::Connecting);
         sd.cancel_timer();
         sd.cancel_auto_close();
@@ -422,20 +461,28 @@ impl EngineState {
     }
 
     fn reevaluate(&mut self, sid: u64, fx: &mut Effects) {
-        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        let Some(sd) = self.sessions.get_mut(&sid) else {
+            return;
+        };
         if sd.config.is_none() {
             return;
         }
-        let service_target =
-            sd.target().is_some_and(|t| t.kind == ConfigType::ServiceNetwork);
+        let service_target = sd
+            .target()
+            .is_some_and(|t| t.kind == ConfigType::ServiceNetwork);
         match sd.phase {
             Phase::Idle => {}
             Phase::Connecting => {
-                let ap = sd.in_use.clone().expect("connecting sessions hold an access point");
+                let ap = sd
+                    .in_use
+                    .clone()
+                    .expect("connecting sessions hold an access point");
                 if service_target {
                     let target = sd.target().cloned().expect("service target");
-                    let best =
-                        self.children_of(&target).into_iter().find(|c| c.state().is_active());
+                    let best = self
+                        .children_of(&target)
+                        .into_iter()
+                        .find(|c| c.state().is_active());
                     if let Some(best) = best {
                         if !Arc::ptr_eq(&best, &ap) {
                             hold(&best);
@@ -463,14 +510,20 @@ impl EngineState {
                 return;
             }
             Phase::Open => {
-                let lost = sd.in_use.as_ref().is_none_or(|ap| !ap.state().is_active() || !ap.is_valid());
+                let lost = sd
+                    .in_use
+                    .as_ref()
+                    .is_none_or(|ap| !ap.state().is_active() || !ap.is_valid());
                 if lost {
                     self.abort(sid, SessionError::Aborted, fx);
                     return;
                 }
             }
             Phase::Closing => {
-                let down = sd.in_use.as_ref().is_none_or(|ap| !ap.state().is_active() || !ap.is_valid());
+                let down = sd
+                    .in_use
+                    .as_ref()
+                    .is_none_or(|ap| !ap.state().is_active() || !ap.is_valid());
                 if down {
                     sd.cancel_timer();
                     sd.phase = Phase::Idle;
@@ -484,9 +537,21 @@ impl EngineState {
         }
     }
 
-    pub(super) fn on_session_timer(&mut self, sid: u64, kind: TimerKind, token: u64, fx: &mut Effects) {
-        let Some(sd) = self.sessions.get_mut(&sid) else { return };
-        let current = if kind == TimerKind::AutoClose { sd.auto_close_timer } else { sd.timer };
+    pub(super) fn on_session_timer(
+        &mut self,
+        sid: u64,
+        kind: TimerKind,
+        token: u64,
+        fx: &mut Effects,
+    ) {
+        let Some(sd) = self.sessions.get_mut(&sid) else {
+            return;
+        };
+        let current = if kind == TimerKind::AutoClose {
+            sd.auto_close_timer
+        } else {
+            sd.timer
+        };
         if current.map(|(_, t)| t) != Some(token) {
             return;
         }
@@ -513,7 +578,10 @@ impl EngineState {
             }
             TimerKind::RoamAnswer => {
                 sd.timer = None;
-                if let Roam::Offered { current_lost: true, .. } = sd.roam {
+                if let Roam::Offered {
+                    current_lost: true, ..
+                } = sd.roam
+                {
                     sd.roam = Roam::None;
                     self.abort(sid, SessionError::Aborted, fx);
                 }
@@ -523,7 +591,9 @@ impl EngineState {
 
     /// Arms the AutoCloseSessionTimeout timer of an open session.
     pub(super) fn arm_auto_close(&mut self, sid: u64) {
-        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        let Some(sd) = self.sessions.get_mut(&sid) else {
+            return;
+        };
         sd.cancel_auto_close();
         if sd.phase != Phase::Open || sd.auto_close_ms < 0 {
             return;
@@ -543,7 +613,9 @@ impl EngineState {
         now: (u64, u64),
         previous_now: Option<(u64, u64)>,
     ) {
-        let Some(sd) = self.sessions.get_mut(&sid) else { return };
+        let Some(sd) = self.sessions.get_mut(&sid) else {
+            return;
+        };
         if !sd.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, record)) {
             return;
         }
@@ -556,7 +628,9 @@ impl EngineState {
 
     /// Frees a session: its callbacks end, its counts are released.
     pub(crate) fn remove_session(&mut self, sid: u64, fx: &mut Effects) {
-        let Some(mut sd) = self.sessions.remove(&sid) else { return };
+        let Some(mut sd) = self.sessions.remove(&sid) else {
+            return;
+        };
         sd.cancel_timer();
         sd.cancel_auto_close();
         if matches!(sd.phase, Phase::Open | Phase::Connecting)

@@ -58,9 +58,14 @@ pub enum Phase {
 pub enum Roam {
     None,
     /// preferredConfigurationChanged was sent; waiting for migrate/ignore.
-    Offered { candidate: Arc<Record>, current_lost: bool },
+    Offered {
+        candidate: Arc<Record>,
+        current_lost: bool,
+    },
     /// migrate() done, newConfigurationActivated sent; waiting for accept/reject.
-    Migrated { new: Arc<Record> },
+    Migrated {
+        new: Arc<Record>,
+    },
 }
 
 pub struct SessionData {
@@ -101,8 +106,16 @@ pub struct Statistics {
 impl SessionData {
     pub(super) fn new(lp: Arc<EventLoop>, config: Option<Arc<Record>>) -> Self {
         let (state, error, error_text) = match &config {
-            None => (State::Invalid, SessionError::InvalidConfiguration, INVALID_SESSION_TEXT),
-            Some(_) => (State::Invalid, SessionError::Unknown, SessionError::Unknown.text()),
+            None => (
+                State::Invalid,
+                SessionError::InvalidConfiguration,
+                INVALID_SESSION_TEXT,
+            ),
+            Some(_) => (
+                State::Invalid,
+                SessionError::Unknown,
+                SessionError::Unknown.text(),
+            ),
         };
         SessionData {
             lp,
