@@ -132,6 +132,7 @@ impl Engine {
             for update in updates {
                 st.apply_update(update, fx);
             }
+            st.finish_updates();
             st.reevaluate_sessions(fx);
         })
         .1

@@ -63,6 +63,12 @@ pub struct InterfaceAddress {
     pub prefix_length: u8,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ViewChange {
+    pub observable: bool,
+    pub any: bool,
+}
+
 pub struct Record {
     pub serial: u64,
     pub identifier: String,
@@ -140,10 +146,11 @@ impl Record {
         }
     }
 
-    /// Applies a backend view; returns true when something a caller of the
-    /// configuration API can observe changed (name, state, purpose, bearer,
-    /// children, roaming), which is what configurationChanged reports.
-    pub fn apply_view(&self, view: &ConfigView, state: StateFlags) -> bool {
+    /// Applies a backend view. `observable` is a change a caller of the
+    /// configuration API can see (name, state, purpose, bearer, children,
+    /// roaming): what configurationChanged reports. `any` also counts what
+    /// only sessions see (metered, interface).
+    pub fn apply_view(&self, view: &ConfigView, state: StateFlags) -> ViewChange {
         let mut d = self.data.lock();
         let before_roaming = (d.children.len(), d.roaming_hint);
         let observable = d.name != view.name
@@ -158,9 +165,10 @@ impl Record {
         d.bearer = view.bearer;
         d.children.clone_from(&view.children);
         d.roaming_hint = view.roaming_available;
+        let any = observable || d.metered != view.metered || d.interface != view.interface;
         d.metered = view.metered;
         d.interface.clone_from(&view.interface);
-        observable
+        ViewChange { observable, any }
     }
 }
 

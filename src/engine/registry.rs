@@ -22,6 +22,11 @@ impl EngineState {
             Update::StartFailed(id, error) => self.start_failed(&id, error, fx),
             Update::RefreshCompleted => self.emit_to_managers(Payload::UpdateCompleted),
         }
+    }
+
+    /// After a batch of updates: derived states, then online, so a batch
+    /// that moves the default emits no intermediate online flip.
+    pub(crate) fn finish_updates(&mut self) {
         self.refresh_service_networks();
         self.refresh_user_choice();
         self.refresh_online();
@@ -31,7 +36,11 @@ impl EngineState {
         if let Some(existing) = self.by_id.get(&view.identifier).cloned() {
             if existing.kind == view.kind {
                 let state = self.state_for(&view);
-                if existing.apply_view(&view, state) {
+                let change = existing.apply_view(&view, state);
+                if change.any {
+                    self.changed.insert(existing.serial);
+                }
+                if change.observable {
                     self.emit_to_managers(Payload::ConfigurationChanged(existing));
                 }
                 return;
@@ -53,6 +62,7 @@ impl EngineState {
             return;
         };
         self.records.retain(|r| !Arc::ptr_eq(r, &record));
+        self.changed.insert(record.serial);
         {
             let mut d = record.data.lock();
             d.valid = false;
@@ -131,6 +141,7 @@ impl EngineState {
                 std::mem::replace(&mut d.state, state) != state
             };
             if changed {
+                self.changed.insert(network.serial);
                 self.emit_to_managers(Payload::ConfigurationChanged(network));
             }
         }
@@ -146,7 +157,10 @@ impl EngineState {
             }
             None => StateFlags::DEFINED,
         };
-        self.user_choice.data.lock().state = state;
+        let before = std::mem::replace(&mut self.user_choice.data.lock().state, state);
+        if before != state {
+            self.changed.insert(self.user_choice.serial);
+        }
     }
 
     fn refresh_online(&mut self) {

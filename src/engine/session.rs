@@ -458,6 +458,7 @@ impl EngineState {
         for sid in ids {
             self.reevaluate(sid, fx);
         }
+        self.changed.clear();
     }
 
     fn reevaluate(&mut self, sid: u64, fx: &mut Effects) {
@@ -471,7 +472,14 @@ impl EngineState {
             .target()
             .is_some_and(|t| t.kind == ConfigType::ServiceNetwork);
         match sd.phase {
-            Phase::Idle => {}
+            Phase::Idle => {
+                // Only a change of its own record moves an idle session, so
+                // the Invalid a failed open() left stays until then.
+                let target_changed = sd.target().is_some_and(|t| self.changed.contains(&t.serial));
+                if !target_changed {
+                    return;
+                }
+            }
             Phase::Connecting => {
                 let ap = sd
                     .in_use

@@ -1,6 +1,6 @@
 //! The data the engine lock protects.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -29,6 +29,9 @@ pub struct EngineState {
     pub(super) tokens: IdMap<Owner>,
     pub(super) next_id: u64,
     pub(super) next_serial: u64,
+    /// Records that changed observably in the batch being applied: idle
+    /// sessions re-derive their state only from these.
+    pub(super) changed: HashSet<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,10 +181,12 @@ impl EngineState {
             tokens: IdMap::default(),
             next_id: 0,
             next_serial: 0,
+            changed: HashSet::new(),
         };
         // No manager exists yet, so this emits nothing.
         let mut fx = super::Effects::default();
         st.apply_update(crate::backend::Update::Resync(snapshot), &mut fx);
+        st.finish_updates();
         debug_assert!(fx.commands.is_empty());
         st
     }
