@@ -1,0 +1,18 @@
+# Fails when a function declared in the header is not exercised by
+# test_bad_input.c, so every new entry point gets its bad-input test.
+file(READ ${SOURCE_DIR}/include/qnetworksession.h header)
+file(READ ${SOURCE_DIR}/c-tests/test_bad_input.c tests)
+string(REGEX MATCHALL "qns_[a-z0-9_]+\\(" calls "${header}")
+list(REMOVE_DUPLICATES calls)
+set(missing "")
+foreach(call IN LISTS calls)
+  string(FIND "${tests}" "${call}" found)
+  if(found EQUAL -1)
+    list(APPEND missing ${call})
+  endif()
+endforeach()
+list(LENGTH calls total)
+if(missing)
+  message(FATAL_ERROR "not covered by test_bad_input.c: ${missing}")
+endif()
+message(STATUS "all ${total} functions are covered")
