@@ -371,10 +371,18 @@ impl Session {
                 })
         };
         if self.lp.is_owner_thread() {
+            let mut waited = false;
             loop {
                 if let Some(done) = status() {
+                    // The transition that decided it queued all its signals
+                    // under the engine lock that status() just took: deliver
+                    // them too, so the caller sees opened()/error() on return.
+                    if waited {
+                        self.lp.dispatch(Some(Duration::ZERO));
+                    }
                     return done;
                 }
+                waited = true;
                 let remaining = match deadline {
                     Some(d) => match d.checked_duration_since(Instant::now()) {
                         Some(r) if !r.is_zero() => Some(r),

@@ -475,7 +475,9 @@ impl EngineState {
             Phase::Idle => {
                 // Only a change of its own record moves an idle session, so
                 // the Invalid a failed open() left stays until then.
-                let target_changed = sd.target().is_some_and(|t| self.changed.contains(&t.serial));
+                let target_changed = sd
+                    .target()
+                    .is_some_and(|t| self.changed.contains(&t.serial));
                 if !target_changed {
                     return;
                 }
