@@ -82,6 +82,25 @@ static void usage_policies_follow_metering(void) {
     qns_session_free(s);
 }
 
+/* Roaming onto a metered member changes the policy. */
+static void usage_policies_follow_roaming(void) {
+    trace t = {{0}};
+    CHECK_OK(qns_sim_add_access_point("wifi", "WiFi", QNS_BEARER_WLAN, QNS_STATE_FLAG_ACTIVE));
+    CHECK_OK(qns_sim_add_access_point("lte", "LTE", QNS_BEARER_LTE, QNS_STATE_FLAG_ACTIVE));
+    CHECK_OK(qns_sim_set_metered("lte", true));
+    const char *kids[] = {"wifi", "lte"};
+    CHECK_OK(qns_sim_add_service_network("sn", "SN", kids, 2));
+    qns_session *s = session_on(mgr, "sn", &t);
+    watch_preferred(&t, s, NULL);
+    CHECK_OK(qns_session_open(s));
+    CHECK_OK(qns_sim_set_state("wifi", QNS_STATE_FLAG_DEFINED));
+    CHECK_OK(qns_session_migrate(s));
+    CHECK_OK(qns_session_accept(s));
+    EXPECT_TRACE(&t, "opened preferred:lte:0 state:6 activated state:3 usage:1");
+    CHECK_EQ_INT(qns_session_usage_policies(s), QNS_USAGE_POLICY_NO_BACKGROUND_TRAFFIC);
+    qns_session_free(s);
+}
+
 static void interface_while_open(void) {
     CHECK_OK(qns_sim_add_access_point("eth", "Eth", QNS_BEARER_ETHERNET, QNS_STATE_FLAG_ACTIVE));
     CHECK_OK(qns_sim_set_interface("eth", "eth0", 7, "02:11:22:33:44:55", 0x27, 1500));
@@ -161,6 +180,7 @@ int main(void) {
     RUN(property_defaults_and_types);
     RUN(auto_close_timer);
     RUN(usage_policies_follow_metering);
+    RUN(usage_policies_follow_roaming);
     RUN(interface_while_open);
     RUN(bytes_since_open_and_active_time);
     RUN(bytes_carry_across_roaming);

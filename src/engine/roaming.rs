@@ -142,6 +142,7 @@ impl EngineState {
             release(&current, fx);
             sd.set_state(State::Connected);
             sd.emit(Payload::NewConfigurationActivated);
+            sd.refresh_usage();
             fx.commands.push(Command::CaptureStatistics {
                 session: sid,
                 record: candidate,
@@ -220,6 +221,7 @@ impl EngineState {
             release(old, fx);
         }
         sd.refresh_state();
+        sd.refresh_usage();
         fx.commands.push(Command::CaptureStatistics {
             session: sid,
             record: new,

@@ -83,7 +83,7 @@ impl SessionData {
         Duration::from_millis(ms.max(0) as u64)
     }
 
-    fn refresh_usage(&mut self) {
+    pub(super) fn refresh_usage(&mut self) {
         let metered = self
             .in_use
             .as_ref()

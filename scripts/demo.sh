@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds the library and the qns-monitor demo, then runs it. Arguments go to
+# qns-monitor (try --help); without any it plays the simulated roaming scenario.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake -S . -B build/demo -DQNS_BUILD_TESTS=OFF >/dev/null
+cmake --build build/demo -j"$(nproc)" >/dev/null
+if [ $# -eq 0 ]; then set -- --backend simulated; fi
+exec build/demo/examples/qns-monitor "$@"
