@@ -213,3 +213,66 @@ impl EventLoop {
         unsafe { libc::read(self.fd(), (&mut value as *mut u64).cast(), 8) };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signals::Signal;
+
+    fn readable(fd: RawFd) -> bool {
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&mut p, 1, 0) == 1 }
+    }
+
+    #[test]
+    fn delivers_in_order_and_fd_tracks_the_queue() {
+        let lp = EventLoop::new().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let conn = Connection::new(
+            1,
+            Signal::OnlineStateChanged,
+            Box::new(move |p| {
+                if let Payload::Online(b) = p {
+                    sink.lock().push(*b)
+                }
+            }),
+        );
+        assert!(!readable(lp.fd()));
+        for b in [true, false, true] {
+            lp.push(Item {
+                conn: conn.clone(),
+                payload: Payload::Online(b),
+            });
+        }
+        assert!(readable(lp.fd()));
+        assert_eq!(lp.dispatch(Some(Duration::ZERO)), 3);
+        assert!(!readable(lp.fd()));
+        assert_eq!(*seen.lock(), [true, false, true]);
+        conn.kill();
+        lp.push(Item {
+            conn,
+            payload: Payload::Online(false),
+        });
+        assert_eq!(
+            lp.dispatch(Some(Duration::ZERO)),
+            0,
+            "dead connections are skipped"
+        );
+    }
+
+    #[test]
+    fn dispatch_times_out_and_quit_ends_run() {
+        let lp = EventLoop::new().unwrap();
+        let t = Instant::now();
+        assert_eq!(lp.dispatch(Some(Duration::from_millis(20))), 0);
+        assert!(t.elapsed() >= Duration::from_millis(20));
+        lp.quit();
+        lp.run();
+    }
+}
