@@ -141,7 +141,12 @@ fn connections_end_with_their_object_and_destroy_once() {
     let m = Manager::new(lp.clone());
     let probe = Probe(drops.clone());
     let token = m
-        .connect(Signal::ConfigurationAdded, Box::new(move |_| drop(&probe)))
+        .connect(
+            Signal::ConfigurationAdded,
+            Box::new(move |_| {
+                let _keep = &probe;
+            }),
+        )
         .map_err(|e| e.0)
         .unwrap();
     ap("x", StateFlags::ACTIVE);
