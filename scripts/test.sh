@@ -11,7 +11,7 @@ cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 
 echo "== Rust tests"
-cargo test --quiet
+cargo test --quiet --lib --tests
 
 echo "== header is up to date"
 cbindgen --config cbindgen.toml --crate qnetworksession --output target/qnetworksession.h --quiet
