@@ -34,6 +34,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define QNS_VERSION_MAJOR 0
+
+#define QNS_VERSION_MINOR 1
+
+#define QNS_VERSION_PATCH 0
+
 #define QNS_STATE_INVALID 0
 
 #define QNS_STATE_NOT_AVAILABLE 1

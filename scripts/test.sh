@@ -27,4 +27,5 @@ run_ctest() { # build-dir, extra cmake args...
 run_ctest build/test
 run_ctest build/asan -DQNS_SANITIZE=ON
 QNS_STRESS_SECONDS=${QNS_STRESS_SECONDS:-2} run_ctest build/valgrind -DQNS_VALGRIND=ON
+scripts/test-install.sh
 echo "== all tests passed"

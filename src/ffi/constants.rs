@@ -3,6 +3,11 @@
 
 use std::ffi::{c_int, c_uint};
 
+/* The version of this header; qns_version() gives the library's. */
+pub const QNS_VERSION_MAJOR: c_int = 0;
+pub const QNS_VERSION_MINOR: c_int = 1;
+pub const QNS_VERSION_PATCH: c_int = 0;
+
 /* QNetworkSession::State */
 pub const QNS_STATE_INVALID: c_int = 0;
 pub const QNS_STATE_NOT_AVAILABLE: c_int = 1;
@@ -87,3 +92,17 @@ pub const QNS_SIM_START_NEVER: c_int = 3;
 
 /* waitForOpened: wait without a limit */
 pub const QNS_WAIT_FOREVER: c_int = -1;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_macros_match_cargo() {
+        let version = format!(
+            "{}.{}.{}",
+            super::QNS_VERSION_MAJOR,
+            super::QNS_VERSION_MINOR,
+            super::QNS_VERSION_PATCH
+        );
+        assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    }
+}
