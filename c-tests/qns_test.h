@@ -77,6 +77,9 @@ void sleep_ms(int ms);
         CHECK_STR(trace_take(t), expected);                                    \
     } while (0)
 
+/* The backend run_test selects (default "simulated", which it also resets). */
+extern const char *qns_test_backend;
+
 typedef void (*test_fn)(void);
 /* Runs a test: resets the simulation and drains the default loop first. */
 void run_test(const char *name, test_fn fn);

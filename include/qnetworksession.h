@@ -34,6 +34,44 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define NLMSG_HDRLEN 16
+
+#define NLMSG_ERROR 2
+
+#define NLMSG_DONE 3
+
+#define RTM_NEWLINK 16
+
+#define RTM_DELLINK 17
+
+#define RTM_GETLINK 18
+
+#define RTM_NEWADDR 20
+
+#define RTM_DELADDR 21
+
+#define RTM_GETADDR 22
+
+#define RTM_NEWROUTE 24
+
+#define RTM_DELROUTE 25
+
+#define RTM_GETROUTE 26
+
+#define NLM_F_DUMP_INTR 16
+
+#define RT_TABLE_MAIN 254
+
+#define RTMGRP_LINK 1
+
+#define RTMGRP_IPV4_IFADDR 16
+
+#define RTMGRP_IPV4_ROUTE 64
+
+#define RTMGRP_IPV6_IFADDR 256
+
+#define RTMGRP_IPV6_ROUTE 1024
+
 #define QNS_VERSION_MAJOR 0
 
 #define QNS_VERSION_MINOR 1
@@ -260,8 +298,10 @@ const char *qns_status_str(int status);
 // The library version as "MAJOR.MINOR.PATCH"; static, never freed.
 const char *qns_version(void);
 
-// Chooses the backend ("simulated") before the library is first used. Without
-// this call, the environment variable QNS_BACKEND decides, else the default.
+// Chooses the backend ("netlink" or "simulated") before the library is first
+// used. Without this call, the environment variable QNS_BACKEND decides, else
+// the default: netlink on Linux (falling back to simulated where no netlink
+// socket can be opened; qns_backend_name tells which runs).
 // Returns QNS_ERR_BACKEND_IN_USE once another backend runs (choosing the
 // running one again is QNS_OK), QNS_ERR_UNKNOWN_BACKEND for other names.
 // Thread: any.

@@ -2,6 +2,7 @@
 //! decide nothing about sessions. They never call into the engine while the
 //! engine is locked: the engine hands them commands only after unlocking.
 
+pub mod netlink;
 pub mod simulated;
 
 use std::sync::Arc;
@@ -51,14 +52,18 @@ pub trait Backend: Send + Sync {
     fn statistics(&self, identifier: &str) -> Option<(u64, u64)>;
 }
 
-pub const BACKEND_NAMES: &[&str] = &["simulated"];
+pub const BACKEND_NAMES: &[&str] = &["netlink", "simulated"];
 
 /// The backend used when neither QNS_BACKEND nor qns_select_backend chose one.
-/// Until the netlink backend lands, the simulated one (empty until scripted).
-pub const DEFAULT_BACKEND: &str = "simulated";
+pub const DEFAULT_BACKEND: &str = "netlink";
 
+/// Creates a backend; None when the name is unknown or it cannot start here
+/// (no netlink socket), in which case the engine falls back to simulated.
 pub fn create(name: &str) -> Option<Arc<dyn Backend>> {
     match name {
+        "netlink" => netlink::NetlinkBackend::new()
+            .ok()
+            .map(|b| Arc::new(b) as Arc<dyn Backend>),
         "simulated" => Some(Arc::new(simulated::SimulatedBackend)),
         _ => None,
     }

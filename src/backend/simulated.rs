@@ -93,7 +93,7 @@ impl Sim {
 
     fn snapshot(&self) -> Snapshot {
         Snapshot {
-            configurations: self.configs.iter().map(|c| c.view.clone()).collect(),
+            configurations: self.configs.iter().map(view_of).collect(),
             default_id: self.default_id(),
             capabilities: Some(self.capabilities),
         }
@@ -117,8 +117,16 @@ fn script<R>(
     Ok(result)
 }
 
+/// In the simulation every Discovered access point is one a start brings up.
+fn view_of(config: &SimConfig) -> ConfigView {
+    let mut view = config.view.clone();
+    view.startable =
+        view.kind == ConfigType::InternetAccessPoint && view.state == StateFlags::DISCOVERED;
+    view
+}
+
 fn upsert_of(config: &SimConfig) -> Update {
-    Update::Upsert(config.view.clone())
+    Update::Upsert(view_of(config))
 }
 
 pub fn add(view: ConfigView) -> Result<(), SimError> {

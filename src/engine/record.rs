@@ -26,6 +26,9 @@ pub struct ConfigView {
     pub roaming_available: bool,
     pub metered: bool,
     pub interface: Option<Arc<InterfaceInfo>>,
+    /// A start request would bring it up (e.g. administratively down), as
+    /// opposed to Discovered and waiting for an address by itself.
+    pub startable: bool,
 }
 
 impl ConfigView {
@@ -41,6 +44,7 @@ impl ConfigView {
             roaming_available: false,
             metered: false,
             interface: None,
+            startable: false,
         }
     }
 }
@@ -86,6 +90,7 @@ pub struct RecordData {
     pub roaming_hint: bool,
     pub metered: bool,
     pub interface: Option<Arc<InterfaceInfo>>,
+    pub startable: bool,
     pub valid: bool,
     pub connect_timeout_ms: i32,
     /// Sessions of this process holding this access point open.
@@ -109,6 +114,7 @@ impl Record {
                 roaming_hint: view.roaming_available,
                 metered: view.metered,
                 interface: view.interface.clone(),
+                startable: view.startable,
                 valid: true,
                 connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
                 open_count: 0,
@@ -167,6 +173,7 @@ impl Record {
         d.roaming_hint = view.roaming_available;
         let any = observable || d.metered != view.metered || d.interface != view.interface;
         d.metered = view.metered;
+        d.startable = view.startable;
         d.interface.clone_from(&view.interface);
         ViewChange { observable, any }
     }

@@ -232,7 +232,8 @@ impl EngineState {
         let timeout = sd.timeout();
         if can_start {
             let mut d = ap.data.lock();
-            if !d.started_by_us {
+            // Only what a start brings up is ours to take down later.
+            if d.startable && !d.started_by_us {
                 d.started_by_us = true;
                 fx.commands.push(Command::Start(ap.identifier.clone()));
             }
@@ -505,13 +506,13 @@ impl EngineState {
                         return;
                     }
                 }
-                let state = ap.state();
+                // Links pass through short states (up before carrier) while
+                // they start: only removal, a start failure or the connect
+                // timeout end the attempt.
                 if !ap.is_valid() {
                     self.fail_connect(sid, SessionError::Aborted, fx);
-                } else if state.is_active() {
+                } else if ap.state().is_active() {
                     self.become_connected(sid, fx);
-                } else if !state.is_discovered() {
-                    self.fail_connect(sid, SessionError::Unknown, fx);
                 }
                 return;
             }

@@ -167,6 +167,7 @@ impl EngineState {
                 roaming_available: false,
                 metered: false,
                 interface: None,
+                startable: false,
             },
         );
         let mut st = EngineState {

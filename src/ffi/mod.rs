@@ -88,8 +88,10 @@ pub extern "C" fn qns_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
-/// Chooses the backend ("simulated") before the library is first used. Without
-/// this call, the environment variable QNS_BACKEND decides, else the default.
+/// Chooses the backend ("netlink" or "simulated") before the library is first
+/// used. Without this call, the environment variable QNS_BACKEND decides, else
+/// the default: netlink on Linux (falling back to simulated where no netlink
+/// socket can be opened; qns_backend_name tells which runs).
 /// Returns QNS_ERR_BACKEND_IN_USE once another backend runs (choosing the
 /// running one again is QNS_OK), QNS_ERR_UNKNOWN_BACKEND for other names.
 /// Thread: any.
@@ -113,6 +115,7 @@ pub unsafe extern "C" fn qns_select_backend(name: *const c_char) -> qns_status {
 pub extern "C" fn qns_backend_name() -> *const c_char {
     ffi_boundary!(c"".as_ptr(), {
         match crate::engine::backend_name() {
+            "netlink" => c"netlink".as_ptr(),
             "simulated" => c"simulated".as_ptr(),
             _ => c"".as_ptr(),
         }

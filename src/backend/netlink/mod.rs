@@ -1,0 +1,274 @@
+//! The Linux backend: rtnetlink for links, addresses and default routes.
+//! One thread blocks on the multicast socket (no timers, no polling), drains
+//! what the kernel queued, applies it to the model and reports the changes in
+//! one batch, so a burst becomes at most one signal per observable change.
+//! Lost events (ENOBUFS) trigger a full re-read that the engine diffs.
+
+mod bearer;
+pub mod identity;
+mod model;
+mod parse;
+mod socket;
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::Mutex;
+
+use super::{Backend, Snapshot, Update};
+use crate::engine::engine;
+use crate::types::{Capabilities, SessionError};
+use model::KernelModel;
+pub use model::{DEFAULT_NETWORK_ID, DEFAULT_NETWORK_NAME};
+use socket::NlSocket;
+
+/// Counters for benchmarks and diagnostics.
+#[derive(Default)]
+pub struct Counters {
+    /// rtnetlink messages read from the multicast socket.
+    pub events: AtomicU64,
+    /// Batches reported to the engine.
+    pub batches: AtomicU64,
+    /// Full re-reads after the kernel dropped events.
+    pub resyncs: AtomicU64,
+}
+
+pub static COUNTERS: Counters = Counters {
+    events: AtomicU64::new(0),
+    batches: AtomicU64::new(0),
+    resyncs: AtomicU64::new(0),
+};
+
+/// The receive buffer of the event socket; QNS_NETLINK_RCVBUF overrides it.
+const RECEIVE_BUFFER: usize = 4 << 20;
+/// Messages applied before a batch is reported even if more are queued.
+const MAX_BATCH: usize = 4096;
+
+struct Shared {
+    model: Mutex<KernelModel>,
+    requests: Mutex<NlSocket>,
+    events: Mutex<Option<NlSocket>>,
+}
+
+pub struct NetlinkBackend {
+    shared: Arc<Shared>,
+}
+
+/// CAP_NET_ADMIN in the effective set (bit 12 of CapEff).
+fn has_net_admin() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("CapEff:"))
+                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        })
+        .is_some_and(|caps| caps & (1 << 12) != 0)
+}
+
+fn ifinfomsg(index: i32, flags: u32, change: u32) -> Vec<u8> {
+    let mut body = vec![libc::AF_UNSPEC as u8, 0, 0, 0];
+    body.extend(index.to_ne_bytes());
+    body.extend(flags.to_ne_bytes());
+    body.extend(change.to_ne_bytes());
+    body
+}
+
+/// Reads links, addresses and default routes into a fresh model.
+fn read_all(sock: &mut NlSocket, can_start: bool, caps: Capabilities) -> io::Result<KernelModel> {
+    loop {
+        let mut model = KernelModel::new(can_start, caps);
+        let attempt = (|| {
+            sock.dump(parse::RTM_GETLINK, &ifinfomsg(0, 0, 0), |m| {
+                model.apply(m);
+            })?;
+            let mut addr = vec![libc::AF_UNSPEC as u8, 0, 0, 0];
+            addr.extend(0u32.to_ne_bytes());
+            sock.dump(parse::RTM_GETADDR, &addr, |m| {
+                model.apply(m);
+            })?;
+            let route = vec![libc::AF_UNSPEC as u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+            sock.dump(parse::RTM_GETROUTE, &route, |m| {
+                model.apply(m);
+            })
+        })();
+        match attempt {
+            Ok(()) => return Ok(model),
+            // The tables changed during the dump: read them again.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+impl NetlinkBackend {
+    pub fn new() -> io::Result<NetlinkBackend> {
+        use socket::*;
+        let groups = RTMGRP_LINK
+            | RTMGRP_IPV4_IFADDR
+            | RTMGRP_IPV6_IFADDR
+            | RTMGRP_IPV4_ROUTE
+            | RTMGRP_IPV6_ROUTE;
+        // Subscribe before reading, so nothing between the two is missed.
+        let events = NlSocket::open(groups)?;
+        let size = std::env::var("QNS_NETLINK_RCVBUF")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(RECEIVE_BUFFER);
+        events.set_receive_buffer(size);
+        let mut requests = NlSocket::open(0)?;
+        let can_start = has_net_admin();
+        let mut caps = Capabilities::APPLICATION_LEVEL_ROAMING
+            | Capabilities::FORCED_ROAMING
+            | Capabilities::DATA_STATISTICS;
+        if can_start {
+            caps |= Capabilities::CAN_START_AND_STOP_INTERFACES;
+        }
+        let model = read_all(&mut requests, can_start, caps)?;
+        Ok(NetlinkBackend {
+            shared: Arc::new(Shared {
+                model: Mutex::new(model),
+                requests: Mutex::new(requests),
+                events: Mutex::new(Some(events)),
+            }),
+        })
+    }
+
+    fn set_up(&self, identifier: &str, up: bool) -> io::Result<bool> {
+        let Some(index) = self.shared.model.lock().index_of(identifier) else {
+            return Err(io::ErrorKind::NotFound.into());
+        };
+        if self.shared.model.lock().is_up(index) == up {
+            return Ok(false);
+        }
+        let flags = if up { libc::IFF_UP as u32 } else { 0 };
+        self.shared.requests.lock().request(
+            parse::RTM_NEWLINK,
+            &ifinfomsg(index, flags, libc::IFF_UP as u32),
+        )?;
+        Ok(true)
+    }
+}
+
+/// The event thread: blocks until the kernel has something, drains it, reports.
+fn run(shared: Arc<Shared>, mut events: NlSocket) {
+    loop {
+        let mut pfd = libc::pollfd {
+            fd: events.fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd; blocks with no timeout (no idle wake-ups).
+        if unsafe { libc::poll(&mut pfd, 1, -1) } < 0 {
+            continue;
+        }
+        let mut lost = false;
+        let mut applied = 0;
+        let mut updates = {
+            let mut model = shared.model.lock();
+            while applied < MAX_BATCH {
+                match events.recv(false) {
+                    Ok(datagram) => {
+                        for message in parse::messages(datagram) {
+                            model.apply(&message);
+                            applied += 1;
+                        }
+                    }
+                    Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => lost = true,
+                    Err(_) => break, // WouldBlock: drained
+                }
+            }
+            if lost {
+                Vec::new()
+            } else {
+                model.take_updates()
+            }
+        };
+        COUNTERS.events.fetch_add(applied as u64, Ordering::Relaxed);
+        if lost {
+            COUNTERS.resyncs.fetch_add(1, Ordering::Relaxed);
+            updates = resync(&shared);
+        }
+        COUNTERS.batches.fetch_add(1, Ordering::Relaxed);
+        engine().report(updates).run();
+    }
+}
+
+/// Re-reads everything after lost events; the engine diffs the snapshot.
+fn resync(shared: &Shared) -> Vec<Update> {
+    let (can_start, caps) = {
+        let m = shared.model.lock();
+        (m.can_start(), m.capabilities())
+    };
+    let fresh = read_all(&mut shared.requests.lock(), can_start, caps);
+    let mut model = shared.model.lock();
+    match fresh {
+        Ok(fresh) => {
+            *model = fresh;
+            vec![Update::Resync(model.snapshot())]
+        }
+        Err(_) => model.take_updates(),
+    }
+}
+
+impl Backend for NetlinkBackend {
+    fn name(&self) -> &'static str {
+        "netlink"
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        self.shared.model.lock().snapshot()
+    }
+
+    fn attach(&self) {
+        let Some(events) = self.shared.events.lock().take() else {
+            return;
+        };
+        let shared = self.shared.clone();
+        let _ = std::thread::Builder::new()
+            .name("qns-netlink".into())
+            .spawn(move || run(shared, events));
+    }
+
+    fn start(&self, identifier: &str) {
+        if let Err(e) = self.set_up(identifier, true) {
+            let error = match e.raw_os_error() {
+                Some(libc::EPERM | libc::EACCES | libc::EOPNOTSUPP) => {
+                    SessionError::OperationNotSupported
+                }
+                _ => SessionError::Unknown,
+            };
+            engine()
+                .report(vec![Update::StartFailed(identifier.to_owned(), error)])
+                .run();
+        }
+    }
+
+    fn stop(&self, identifier: &str) {
+        // A failed stop leaves the link as it is; sessions in Closing fall
+        // back to the link's real state when their timer ends.
+        let _ = self.set_up(identifier, false);
+    }
+
+    fn refresh(&self) {
+        let mut updates = resync(&self.shared);
+        updates.push(Update::RefreshCompleted);
+        engine().report(updates).run();
+    }
+
+    fn statistics(&self, identifier: &str) -> Option<(u64, u64)> {
+        let index = self.shared.model.lock().index_of(identifier)?;
+        let payload = self
+            .shared
+            .requests
+            .lock()
+            .query(
+                parse::RTM_GETLINK,
+                &ifinfomsg(index, 0, 0),
+                parse::RTM_NEWLINK,
+            )
+            .ok()?;
+        parse::link(&payload).map(|l| l.bytes)
+    }
+}

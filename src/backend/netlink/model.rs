@@ -1,0 +1,296 @@
+//! The kernel's view as the backend keeps it: links, addresses and default
+//! routes, updated message by message, turned into configuration views.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use super::bearer::{bearer_of, preference_class};
+use super::identity::generic_identifier;
+use super::parse::{self, Address, DefaultRoute, Link, Message};
+use crate::backend::{Snapshot, Update};
+use crate::engine::record::{ConfigView, InterfaceAddress, InterfaceInfo};
+use crate::types::{Bearer, Capabilities, ConfigType, Purpose, StateFlags};
+
+/// Identifier and name of the synthesized service network of all interfaces.
+pub const DEFAULT_NETWORK_ID: &str = "default";
+pub const DEFAULT_NETWORK_NAME: &str = "Default";
+
+const RT_SCOPE_LINK: u8 = 253;
+const RT_SCOPE_HOST: u8 = 254;
+
+struct Entry {
+    link: Link,
+    bearer: Bearer,
+    id: String,
+}
+
+pub struct KernelModel {
+    links: BTreeMap<i32, Entry>,
+    addresses: BTreeMap<i32, BTreeSet<(String, u8, u8)>>,
+    routes: BTreeSet<(u32, bool, i32)>,
+    ids: HashMap<String, i32>,
+    /// Interfaces changed since the last batch of updates.
+    dirty: BTreeSet<i32>,
+    removed: Vec<String>,
+    /// The process may set links up and down (CAP_NET_ADMIN).
+    can_start: bool,
+    capabilities: Capabilities,
+}
+
+fn flag(flags: u32, bit: libc::c_int) -> bool {
+    flags & bit as u32 != 0
+}
+
+impl KernelModel {
+    pub fn new(can_start: bool, capabilities: Capabilities) -> Self {
+        KernelModel {
+            links: BTreeMap::new(),
+            addresses: BTreeMap::new(),
+            routes: BTreeSet::new(),
+            ids: HashMap::new(),
+            dirty: BTreeSet::new(),
+            removed: Vec::new(),
+            can_start,
+            capabilities,
+        }
+    }
+
+    pub fn index_of(&self, identifier: &str) -> Option<i32> {
+        self.ids.get(identifier).copied()
+    }
+
+    pub fn is_up(&self, index: i32) -> bool {
+        self.links
+            .get(&index)
+            .is_some_and(|e| flag(e.link.flags, libc::IFF_UP))
+    }
+
+    /// Applies one rtnetlink message; returns whether it was one we track.
+    pub fn apply(&mut self, message: &Message) -> bool {
+        match message.kind {
+            parse::RTM_NEWLINK => parse::link(message.payload).is_some_and(|l| self.put_link(l)),
+            parse::RTM_DELLINK => {
+                parse::link(message.payload).is_some_and(|l| self.drop_link(l.index))
+            }
+            parse::RTM_NEWADDR | parse::RTM_DELADDR => parse::address(message.payload)
+                .is_some_and(|a| self.put_address(a, message.kind == parse::RTM_NEWADDR)),
+            parse::RTM_NEWROUTE | parse::RTM_DELROUTE => parse::default_route(message.payload)
+                .is_some_and(|r| self.put_route(r, message.kind == parse::RTM_NEWROUTE)),
+            _ => false,
+        }
+    }
+
+    fn put_link(&mut self, link: Link) -> bool {
+        if flag(link.flags, libc::IFF_LOOPBACK) {
+            return false;
+        }
+        let index = link.index;
+        let was_up = self.is_up(index);
+        if !flag(link.flags, libc::IFF_UP) && was_up {
+            // The kernel flushes an interface's routes when it goes down
+            // without telling (IPv4), so forget them here.
+            self.routes.retain(|r| r.2 != index);
+        }
+        let renamed = self
+            .links
+            .get(&index)
+            .is_none_or(|e| e.link.name != link.name || e.link.kind != link.kind);
+        let bearer = if renamed {
+            bearer_of(&link)
+        } else {
+            self.links[&index].bearer
+        };
+        let id = generic_identifier(index);
+        self.ids.insert(id.clone(), index);
+        self.links.insert(index, Entry { link, bearer, id });
+        self.dirty.insert(index);
+        true
+    }
+
+    fn drop_link(&mut self, index: i32) -> bool {
+        let Some(entry) = self.links.remove(&index) else {
+            return false;
+        };
+        self.ids.remove(&entry.id);
+        self.addresses.remove(&index);
+        self.routes.retain(|r| r.2 != index);
+        self.dirty.remove(&index);
+        self.removed.push(entry.id);
+        true
+    }
+
+    fn put_address(&mut self, address: Address, present: bool) -> bool {
+        let key = (address.ip.to_string(), address.prefix_length, address.scope);
+        let set = self.addresses.entry(address.index).or_default();
+        let changed = if present {
+            set.insert(key)
+        } else {
+            set.remove(&key)
+        };
+        if changed {
+            self.dirty.insert(address.index);
+        }
+        true
+    }
+
+    fn put_route(&mut self, route: DefaultRoute, present: bool) -> bool {
+        let key = (route.metric, route.ipv6, route.index);
+        let changed = if present {
+            self.routes.insert(key)
+        } else {
+            self.routes.remove(&key)
+        };
+        if changed {
+            self.dirty.insert(route.index);
+        }
+        true
+    }
+
+    /// SPEC §6: Active = up, running and an address (not only IPv6
+    /// link-local); Discovered = startable now; Defined = present but unusable.
+    fn state(&self, index: i32) -> StateFlags {
+        let Some(entry) = self.links.get(&index) else {
+            return StateFlags::UNDEFINED;
+        };
+        let up = flag(entry.link.flags, libc::IFF_UP);
+        let running = flag(entry.link.flags, libc::IFF_RUNNING);
+        let has_address = self.addresses.get(&index).is_some_and(|set| {
+            set.iter().any(|(ip, _, scope)| {
+                *scope != RT_SCOPE_HOST && !(ip.contains(':') && *scope == RT_SCOPE_LINK)
+            })
+        });
+        match (up, running, has_address) {
+            (true, true, true) => StateFlags::ACTIVE,
+            (true, true, false) => StateFlags::DISCOVERED,
+            (false, _, _) if self.can_start => StateFlags::DISCOVERED,
+            _ => StateFlags::DEFINED,
+        }
+    }
+
+    fn view(&self, index: i32) -> Option<ConfigView> {
+        let entry = self.links.get(&index)?;
+        let link = &entry.link;
+        let mut view =
+            ConfigView::access_point(&entry.id, &link.name, entry.bearer, self.state(index));
+        view.startable = self.can_start && !flag(link.flags, libc::IFF_UP);
+        view.interface = Some(Arc::new(self.interface_info(index)?));
+        Some(view)
+    }
+
+    fn interface_info(&self, index: i32) -> Option<InterfaceInfo> {
+        let link = &self.links.get(&index)?.link;
+        let qt_flags = [
+            (libc::IFF_UP, 0x1),
+            (libc::IFF_RUNNING, 0x2),
+            (libc::IFF_BROADCAST, 0x4),
+            (libc::IFF_LOOPBACK, 0x8),
+            (libc::IFF_POINTOPOINT, 0x10),
+            (libc::IFF_MULTICAST, 0x20),
+        ]
+        .iter()
+        .filter(|(bit, _)| flag(link.flags, *bit))
+        .fold(0, |acc, (_, q)| acc | q);
+        let addresses = self
+            .addresses
+            .get(&index)
+            .map(|set| {
+                set.iter()
+                    .filter_map(|(ip, prefix, _)| {
+                        Some(InterfaceAddress {
+                            ip: ip.parse().ok()?,
+                            prefix_length: *prefix,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mac = link
+            .hardware_address
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":");
+        Some(InterfaceInfo {
+            name: link.name.clone(),
+            index,
+            hardware_address: mac,
+            flags: qt_flags,
+            mtu: link.mtu as i32,
+            addresses,
+        })
+    }
+
+    /// The interface of the best default route through an Active interface:
+    /// lowest metric, then IPv4 before IPv6, then lowest index.
+    fn default_index(&self) -> Option<i32> {
+        self.routes
+            .iter()
+            .find(|(_, _, index)| self.state(*index).is_active())
+            .map(|r| r.2)
+    }
+
+    /// Members of "Default": by best default-route metric, then wired >
+    /// WLAN > cellular > other, then index.
+    fn default_network(&self) -> ConfigView {
+        let mut members: Vec<(Option<u32>, u8, i32)> = self
+            .links
+            .iter()
+            .map(|(index, entry)| {
+                let metric = self.routes.iter().find(|r| r.2 == *index).map(|r| r.0);
+                (metric, preference_class(entry.bearer), *index)
+            })
+            .collect();
+        members.sort_by_key(|(metric, class, index)| (metric.is_none(), *metric, *class, *index));
+        let mut view = ConfigView::access_point(
+            DEFAULT_NETWORK_ID,
+            DEFAULT_NETWORK_NAME,
+            Bearer::Unknown,
+            StateFlags::UNDEFINED,
+        );
+        view.kind = ConfigType::ServiceNetwork;
+        view.purpose = Purpose::Unknown;
+        view.children = members
+            .iter()
+            .map(|(_, _, index)| self.links[index].id.clone())
+            .collect();
+        view
+    }
+
+    pub fn snapshot(&mut self) -> Snapshot {
+        self.dirty.clear();
+        self.removed.clear();
+        let mut configurations: Vec<ConfigView> =
+            self.links.keys().filter_map(|i| self.view(*i)).collect();
+        configurations.push(self.default_network());
+        Snapshot {
+            configurations,
+            default_id: self.default_index().map(generic_identifier),
+            capabilities: Some(self.capabilities),
+        }
+    }
+
+    /// What changed since the last call, as engine updates.
+    pub fn take_updates(&mut self) -> Vec<Update> {
+        let mut updates: Vec<Update> = self.removed.drain(..).map(Update::Remove).collect();
+        let dirty = std::mem::take(&mut self.dirty);
+        updates.extend(
+            dirty
+                .into_iter()
+                .filter_map(|i| self.view(i))
+                .map(Update::Upsert),
+        );
+        updates.push(Update::Upsert(self.default_network()));
+        updates.push(Update::Default(
+            self.default_index().map(generic_identifier),
+        ));
+        updates
+    }
+
+    pub fn can_start(&self) -> bool {
+        self.can_start
+    }
+
+    pub fn capabilities(&self) -> Capabilities {
+        self.capabilities
+    }
+}
