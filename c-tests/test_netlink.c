@@ -141,9 +141,20 @@ static void states_follow_link_carrier_and_address(void) {
     sh("ip addr add 2001:db8::9/64 dev a0 nodad");
     sh("ip addr del 10.1.0.9/24 dev a0");
     EXPECT_SETTLED(&mt, "");
+    /* A VPN-like interface flapping a second address 500 times: no flood. */
+    FILE *batch = fopen("/tmp/qns-flap.batch", "w");
+    for (int i = 0; i < 500; i++)
+        fprintf(batch, "address add 10.1.0.77/24 dev a0\naddress del 10.1.0.77/24 dev a0\n");
+    fclose(batch);
+    sh("ip -batch /tmp/qns-flap.batch");
+    EXPECT_SETTLED(&mt, "");
     /* The last address goes: Discovered again. */
     sh("ip addr flush dev a0 scope global");
     EXPECT_SETTLED(&mt, expected);
+    CHECK_EQ_INT(state_of("a0"), QNS_STATE_FLAG_DISCOVERED);
+    /* ...and the same burst of identical events again changes nothing. */
+    sh("ip link set a0 up && ip link set a0 up && ip addr flush dev a0 scope global");
+    EXPECT_SETTLED(&mt, "");
     CHECK_EQ_INT(state_of("a0"), QNS_STATE_FLAG_DISCOVERED);
 }
 
