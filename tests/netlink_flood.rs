@@ -14,8 +14,16 @@ use qnetworksession::event_loop::EventLoop;
 use qnetworksession::types::StateFlags;
 
 fn sh(cmd: &str) -> String {
-    let out = Command::new("sh").arg("-c").arg(cmd).output().expect("sh runs");
-    assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .output()
+        .expect("sh runs");
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -32,17 +40,24 @@ fn flood_forces_resync_and_converges() {
     }
     // SAFETY: set before the engine starts, and no other thread reads the environment.
     unsafe { std::env::set_var("QNS_NETLINK_RCVBUF", "4096") };
-    sh("ip link set lo up && ip link add f0 type veth peer name f1 && ip link set f1 up && ip link set f0 up");
+    sh(
+        "ip link set lo up && ip link add f0 type veth peer name f1 && ip link set f1 up && ip link set f0 up",
+    );
     select_backend("netlink").unwrap();
     let lp = EventLoop::new().unwrap();
     let manager = Manager::new(lp.clone());
-    let index: i32 = sh("cat /sys/class/net/f0/ifindex 2>/dev/null || ip -o link show f0 | cut -d: -f1")
-        .trim()
-        .parse()
-        .unwrap();
-    let f0 = manager.configuration_from_identifier(&generic_identifier(index)).expect("f0 is listed");
+    let index: i32 =
+        sh("cat /sys/class/net/f0/ifindex 2>/dev/null || ip -o link show f0 | cut -d: -f1")
+            .trim()
+            .parse()
+            .unwrap();
+    let f0 = manager
+        .configuration_from_identifier(&generic_identifier(index))
+        .expect("f0 is listed");
 
-    let batch: String = (0..10_000).map(|i| format!("address add 10.{}.{}.1/32 dev f0\n", i / 200, i % 200)).collect();
+    let batch: String = (0..10_000)
+        .map(|i| format!("address add 10.{}.{}.1/32 dev f0\n", i / 200, i % 200))
+        .collect();
     std::fs::write("/tmp/qns-flood.batch", batch).unwrap();
     let started = Instant::now();
     sh("ip -batch /tmp/qns-flood.batch");
@@ -61,7 +76,10 @@ fn flood_forces_resync_and_converges() {
     };
     let want = kernel_addresses("f0");
     assert!(want >= 10_000);
-    assert!(converged(want, StateFlags::ACTIVE), "the view converges on the kernel's {want} addresses");
+    assert!(
+        converged(want, StateFlags::ACTIVE),
+        "the view converges on the kernel's {want} addresses"
+    );
     let elapsed = started.elapsed();
     let resyncs = COUNTERS.resyncs.load(Ordering::Relaxed);
     eprintln!(
@@ -69,9 +87,15 @@ fn flood_forces_resync_and_converges() {
         COUNTERS.events.load(Ordering::Relaxed),
         COUNTERS.batches.load(Ordering::Relaxed)
     );
-    assert!(resyncs > 0, "a 4 KiB buffer must overflow under 10,000 changes");
+    assert!(
+        resyncs > 0,
+        "a 4 KiB buffer must overflow under 10,000 changes"
+    );
 
     sh("ip addr flush dev f0");
-    assert!(converged(kernel_addresses("f0"), StateFlags::DISCOVERED), "and again after a flush");
+    assert!(
+        converged(kernel_addresses("f0"), StateFlags::DISCOVERED),
+        "and again after a flush"
+    );
     manager.release();
 }

@@ -5,14 +5,18 @@ use crate::types::Bearer;
 
 const ARPHRD_ETHER: u16 = 1;
 
-/// Note: inside a network namespace /sys may still show the host's
-/// interfaces; a name found there that is not ours only risks a wrong WLAN
-/// guess, so the link kind is consulted first.
+/// Virtual links (those with a kind: veth, bridge, ifb, wireguard, ...) are
+/// told apart by their link type alone; only hardware links are looked up in
+/// sysfs, which keeps start-up fast with many virtual interfaces. Inside a
+/// network namespace /sys may still show the host's interfaces; a name found
+/// there that is not ours only risks a wrong guess for a hardware link.
 pub fn bearer_of(link: &Link) -> Bearer {
-    match link.kind.as_deref() {
-        Some("veth" | "bridge" | "bond" | "macvlan" | "vlan" | "team") => return Bearer::Ethernet,
-        Some("wireguard" | "tun" | "ipip" | "gre" | "sit" | "vti") => return Bearer::Unknown,
-        _ => {}
+    if link.kind.is_some() {
+        return if link.link_type == ARPHRD_ETHER {
+            Bearer::Ethernet
+        } else {
+            Bearer::Unknown
+        };
     }
     let sys = format!("/sys/class/net/{}", link.name);
     let devtype = std::fs::read_to_string(format!("{sys}/uevent"))
@@ -21,9 +25,8 @@ pub fn bearer_of(link: &Link) -> Bearer {
             u.lines()
                 .find_map(|l| l.strip_prefix("DEVTYPE=").map(str::to_owned))
         });
-    if std::path::Path::new(&format!("{sys}/wireless")).exists()
+    if devtype.as_deref() == Some("wlan")
         || std::path::Path::new(&format!("{sys}/phy80211")).exists()
-        || devtype.as_deref() == Some("wlan")
     {
         return Bearer::Wlan;
     }

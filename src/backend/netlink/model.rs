@@ -2,6 +2,7 @@
 //! routes, updated message by message, turned into configuration views.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::bearer::{bearer_of, preference_class};
@@ -26,7 +27,8 @@ struct Entry {
 
 pub struct KernelModel {
     links: BTreeMap<i32, Entry>,
-    addresses: BTreeMap<i32, BTreeSet<(String, u8, u8)>>,
+    /// (address, prefix length, scope) per interface.
+    addresses: BTreeMap<i32, BTreeSet<(IpAddr, u8, u8)>>,
     routes: BTreeSet<(u32, bool, i32)>,
     ids: HashMap<String, i32>,
     /// Interfaces changed since the last batch of updates.
@@ -120,7 +122,7 @@ impl KernelModel {
     }
 
     fn put_address(&mut self, address: Address, present: bool) -> bool {
-        let key = (address.ip.to_string(), address.prefix_length, address.scope);
+        let key = (address.ip, address.prefix_length, address.scope);
         let set = self.addresses.entry(address.index).or_default();
         let changed = if present {
             set.insert(key)
@@ -156,7 +158,7 @@ impl KernelModel {
         let running = flag(entry.link.flags, libc::IFF_RUNNING);
         let has_address = self.addresses.get(&index).is_some_and(|set| {
             set.iter().any(|(ip, _, scope)| {
-                *scope != RT_SCOPE_HOST && !(ip.contains(':') && *scope == RT_SCOPE_LINK)
+                *scope != RT_SCOPE_HOST && !(ip.is_ipv6() && *scope == RT_SCOPE_LINK)
             })
         });
         match (up, running, has_address) {
@@ -195,11 +197,9 @@ impl KernelModel {
             .get(&index)
             .map(|set| {
                 set.iter()
-                    .filter_map(|(ip, prefix, _)| {
-                        Some(InterfaceAddress {
-                            ip: ip.parse().ok()?,
-                            prefix_length: *prefix,
-                        })
+                    .map(|(ip, prefix, _)| InterfaceAddress {
+                        ip: *ip,
+                        prefix_length: *prefix,
                     })
                     .collect()
             })
