@@ -3,7 +3,7 @@
 # qns-monitor (try --help); without any it plays the simulated roaming scenario.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --build-only
 cmake -S . -B build/demo -DQNS_BUILD_TESTS=OFF >/dev/null
 cmake --build build/demo -j"$(nproc)" >/dev/null
 if [ $# -eq 0 ]; then set -- --backend simulated; fi

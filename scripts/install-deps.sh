@@ -2,14 +2,18 @@
 # Installs what building and testing need and a fresh machine lacks:
 # cmake, valgrind, pkg-config (Debian packages) and cbindgen 0.29.4 (pinned:
 # Debian's is too old for #[unsafe(no_mangle)]). Safe to run repeatedly.
+# With --build-only: just what building and running the library needs.
 set -euo pipefail
 CBINDGEN_VERSION=0.29.4
+build_only=${1:-}
 missing=()
 command -v cmake >/dev/null || missing+=(cmake)
-command -v valgrind >/dev/null || missing+=(valgrind)
-command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v g++ >/dev/null || missing+=(g++)
 command -v ip >/dev/null || missing+=(iproute2)
+if [ "$build_only" != --build-only ]; then
+  command -v valgrind >/dev/null || missing+=(valgrind)
+  command -v pkg-config >/dev/null || missing+=(pkg-config)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing: ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
@@ -18,6 +22,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-if ! cbindgen --version 2>/dev/null | grep -q " $CBINDGEN_VERSION\$"; then
+if [ "$build_only" != --build-only ] && ! cbindgen --version 2>/dev/null | grep -q " $CBINDGEN_VERSION\$"; then
   cargo install --quiet --locked cbindgen --version "$CBINDGEN_VERSION"
 fi

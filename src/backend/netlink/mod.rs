@@ -10,9 +10,11 @@ mod model;
 mod parse;
 mod socket;
 
+use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
@@ -42,11 +44,15 @@ pub static COUNTERS: Counters = Counters {
 
 /// The receive buffer of the event socket; QNS_NETLINK_RCVBUF overrides it.
 const RECEIVE_BUFFER: usize = 4 << 20;
+/// How long a counter read is reused (see `statistics`).
+const STATISTICS_FRESH: Duration = Duration::from_millis(1);
 /// Messages applied before a batch is reported even if more are queued.
 const MAX_BATCH: usize = 4096;
 
 struct Shared {
     model: Mutex<KernelModel>,
+    /// Last counters read per ifindex, and when.
+    statistics: Mutex<HashMap<i32, (Instant, (u64, u64))>>,
     requests: Mutex<NlSocket>,
     events: Mutex<Option<NlSocket>>,
 }
@@ -141,6 +147,7 @@ impl NetlinkBackend {
         Ok(NetlinkBackend {
             shared: Arc::new(Shared {
                 model: Mutex::new(model),
+                statistics: Mutex::new(HashMap::new()),
                 requests: Mutex::new(requests),
                 events: Mutex::new(Some(events)),
             }),
@@ -269,8 +276,16 @@ impl Backend for NetlinkBackend {
         engine().report(updates).run();
     }
 
+    /// Counters read within the last millisecond are reused: a session
+    /// takes a baseline at every open, and a burst of opens on one
+    /// interface should not cost a kernel round trip each.
     fn statistics(&self, identifier: &str) -> Option<(u64, u64)> {
         let index = self.shared.model.lock().index_of(identifier)?;
+        if let Some((at, bytes)) = self.shared.statistics.lock().get(&index)
+            && at.elapsed() < STATISTICS_FRESH
+        {
+            return Some(*bytes);
+        }
         let payload = self
             .shared
             .requests
@@ -281,6 +296,11 @@ impl Backend for NetlinkBackend {
                 parse::RTM_NEWLINK,
             )
             .ok()?;
-        parse::link(&payload).map(|l| l.bytes)
+        let bytes = parse::link(&payload)?.bytes;
+        self.shared
+            .statistics
+            .lock()
+            .insert(index, (Instant::now(), bytes));
+        Some(bytes)
     }
 }
