@@ -49,10 +49,13 @@ const STATISTICS_FRESH: Duration = Duration::from_millis(1);
 /// Messages applied before a batch is reported even if more are queued.
 const MAX_BATCH: usize = 4096;
 
+/// When counters were read, and (received, sent) bytes.
+type CounterRead = (Instant, (u64, u64));
+
 struct Shared {
     model: Mutex<KernelModel>,
     /// Last counters read per ifindex, and when.
-    statistics: Mutex<HashMap<i32, (Instant, (u64, u64))>>,
+    statistics: Mutex<HashMap<i32, CounterRead>>,
     requests: Mutex<NlSocket>,
     events: Mutex<Option<NlSocket>>,
 }
