@@ -4,42 +4,18 @@
  *   netlink_bench startup         manager creation + allConfigurations, peak RSS
  *   netlink_bench idle SECONDS    context switches of the library's threads while idle */
 #define _GNU_SOURCE
-#include <dirent.h>
-#include <net/if.h>
 #include <poll.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "compare/change.h"
 #include "qnetworksession.h"
 
-static double now_us(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
+#define now_us cmp_now_us
+#define set_link cmp_set_link
+#define library_switches cmp_thread_switches
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
-}
-
-static void set_link(const char *name, int up) {
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct ifreq ifr = {0};
-    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-    ioctl(fd, SIOCGIFFLAGS, &ifr);
-    if (up)
-        ifr.ifr_flags |= IFF_UP;
-    else
-        ifr.ifr_flags &= ~IFF_UP;
-    ioctl(fd, SIOCSIFFLAGS, &ifr);
-    close(fd);
 }
 
 static char watched_id[32];
@@ -118,32 +94,6 @@ static int startup(void) {
     qns_configuration_list_free(all);
     qns_manager_free(m);
     return 0;
-}
-
-/* Sum of voluntary + involuntary context switches of every thread but main. */
-static long library_switches(void) {
-    long total = 0;
-    DIR *d = opendir("/proc/self/task");
-    struct dirent *e;
-    pid_t self = getpid();
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.' || atoi(e->d_name) == self)
-            continue;
-        char path[64], line[128];
-        snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
-        FILE *f = fopen(path, "r");
-        while (f && fgets(line, sizeof line, f)) {
-            long v;
-            if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
-                sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
-                total += v;
-        }
-        if (f)
-            fclose(f);
-    }
-    if (d)
-        closedir(d);
-    return total;
 }
 
 static int idle(int seconds) {

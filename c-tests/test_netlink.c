@@ -218,6 +218,12 @@ static void carrier_loss_under_open_session(void) {
     sh("ip link set c1 up");
     EXPECT_SETTLED(&t, "state:3");
     CHECK(!qns_session_is_open(s));
+    /* Losing the address under an open session ends it too. */
+    CHECK_OK(qns_session_open(s));
+    sh("ip addr del 10.2.0.1/24 dev c0");
+    EXPECT_SETTLED(&t, "opened closed state:5 error:1");
+    sh("ip addr add 10.2.0.1/24 dev c0");
+    EXPECT_SETTLED(&t, "state:3");
     /* Deleted under an open session. The kernel reports "down" then "gone";
      * when both arrive in one read the session goes straight to Invalid. */
     CHECK_OK(qns_session_open(s));
