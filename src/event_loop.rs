@@ -38,6 +38,9 @@ pub struct EventLoop {
     owner: Mutex<ThreadId>,
     threaded: bool,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// Threads inside waitForOpened dispatching this loop: only they need a
+    /// poke when a session's open attempt ends without a callback to deliver.
+    waiters: std::sync::atomic::AtomicUsize,
 }
 
 static DEFAULT_LOOP: LazyLock<Arc<EventLoop>> =
@@ -59,6 +62,7 @@ impl EventLoop {
             owner: Mutex::new(std::thread::current().id()),
             threaded,
             thread: Mutex::new(None),
+            waiters: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -119,6 +123,18 @@ impl EventLoop {
         }
         drop(q);
         self.cond.notify_one();
+    }
+
+    pub fn add_waiter(&self) {
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn remove_waiter(&self) {
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    pub fn has_waiters(&self) -> bool {
+        self.waiters.load(Ordering::SeqCst) > 0
     }
 
     /// Wakes a dispatch that waits, without queueing anything.

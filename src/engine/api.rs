@@ -114,6 +114,15 @@ pub fn is_known(record: &Arc<Record>) -> bool {
             .is_some_and(|r| Arc::ptr_eq(r, record))
 }
 
+/// Unregisters a waitForOpened waiter however the wait ends.
+struct WaiterGuard<'a>(&'a EventLoop);
+
+impl Drop for WaiterGuard<'_> {
+    fn drop(&mut self) {
+        self.0.remove_waiter();
+    }
+}
+
 /// A value of a session property.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PropertyValue {
@@ -371,6 +380,10 @@ impl Session {
                 })
         };
         if self.lp.is_owner_thread() {
+            // Registered before the first look at the state, so a change
+            // made right after that look still pokes this loop.
+            self.lp.add_waiter();
+            let _registered = WaiterGuard(&self.lp);
             let mut waited = false;
             loop {
                 if let Some(done) = status() {

@@ -147,12 +147,16 @@ impl EngineState {
     }
 
     pub(crate) fn open(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
-        let default = self.default_record();
-        let first_startable = self
-            .records
-            .iter()
-            .find(|r| r.kind == ConfigType::InternetAccessPoint && r.state().is_discovered())
-            .cloned();
+        let is_user_choice = self
+            .sessions
+            .get(&sid)
+            .and_then(|s| s.config.as_ref())
+            .is_some_and(|c| c.kind == ConfigType::UserChoice);
+        let user_choice = if is_user_choice {
+            self.resolve_user_choice()
+        } else {
+            None
+        };
         let sd = self
             .sessions
             .get_mut(&sid)
@@ -170,7 +174,7 @@ impl EngineState {
             sd.in_use = None;
         }
         let target = if config.kind == ConfigType::UserChoice {
-            match default.or(first_startable) {
+            match user_choice {
                 Some(resolved) => {
                     sd.resolved = Some(resolved.clone());
                     resolved
@@ -196,6 +200,17 @@ impl EngineState {
         };
         self.open_access_point(sid, access_point, fx);
         Ok(())
+    }
+
+    /// What a UserChoice session opens: the default configuration, else the
+    /// first access point a start can bring up.
+    fn resolve_user_choice(&self) -> Option<Arc<Record>> {
+        self.default_record().or_else(|| {
+            self.records
+                .iter()
+                .find(|r| r.kind == ConfigType::InternetAccessPoint && r.state().is_discovered())
+                .cloned()
+        })
     }
 
     /// open() on something not at least Discovered: stateChanged(Invalid),
@@ -264,7 +279,9 @@ impl EngineState {
             });
         }
         fx.progress = true;
-        fx.poke.push(sd.lp.clone());
+        if sd.lp.has_waiters() {
+            fx.poke.push(sd.lp.clone());
+        }
         self.arm_auto_close(sid);
     }
 
@@ -282,7 +299,9 @@ impl EngineState {
         sd.refresh_state();
         sd.set_error(error);
         fx.progress = true;
-        fx.poke.push(sd.lp.clone());
+        if sd.lp.has_waiters() {
+            fx.poke.push(sd.lp.clone());
+        }
     }
 
     /// The session loses its connection: closed(), the new state, error().

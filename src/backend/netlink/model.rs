@@ -204,12 +204,11 @@ impl KernelModel {
                     .collect()
             })
             .unwrap_or_default();
-        let mac = link
-            .hardware_address
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>()
-            .join(":");
+        let mut mac = String::with_capacity(link.hardware_address.len() * 3);
+        for (i, byte) in link.hardware_address.iter().enumerate() {
+            use std::fmt::Write;
+            let _ = write!(mac, "{}{byte:02X}", if i > 0 { ":" } else { "" });
+        }
         Some(InterfaceInfo {
             name: link.name.clone(),
             index,
