@@ -281,6 +281,34 @@ static void threaded_loop_freed_from_its_callback(void) {
     sleep_ms(20);
 }
 
+/* A destroy callback that calls back into the library: it must never run
+ * under a library lock (that would deadlock here). */
+static void destroy_calling_api(void *ud) {
+    (void)ud;
+    (void)qns_manager_is_online(mgr);
+    destroyed++;
+}
+
+static void destroy_of_queued_callback_runs_unlocked(void) {
+    CHECK_OK(qns_sim_add_access_point("eth", "Eth", QNS_BEARER_ETHERNET, QNS_STATE_FLAG_ACTIVE));
+    destroyed = 0;
+    qns_loop *lp = NULL;
+    CHECK_OK(qns_loop_new(&lp));
+    qns_configuration *c = lookup(mgr, "eth");
+    qns_session *s = NULL;
+    CHECK_OK(qns_session_new(c, lp, &s));
+    qns_configuration_free(c);
+    int opened = 0;
+    uint64_t token = 0;
+    CHECK_OK(qns_session_on_opened(s, count_session_cb, &opened, destroy_calling_api, &token));
+    CHECK_OK(qns_session_open(s));      /* queues opened() on lp */
+    CHECK_OK(qns_disconnect(token));    /* only the queued item holds it now */
+    qns_loop_free(lp);                  /* the session holds the last loop reference */
+    qns_session_free(s);                /* drops the loop, its queue, the connection */
+    CHECK_EQ_INT(destroyed, 1);
+    CHECK_EQ_INT(opened, 0);
+}
+
 static void default_loop_handle(void) {
     qns_loop *d = qns_loop_default();
     CHECK(d != NULL);
@@ -302,6 +330,7 @@ int main(void) {
     RUN(threaded_loop_delivers);
     RUN(wait_for_opened_without_dispatch);
     RUN(threaded_loop_freed_from_its_callback);
+    RUN(destroy_of_queued_callback_runs_unlocked);
     RUN(default_loop_handle);
     qns_manager_free(mgr);
     return finish_tests();

@@ -51,6 +51,7 @@ impl Manager {
         engine().with(|st, fx| {
             if let Some(m) = st.managers.remove(&self.id) {
                 st.drop_connections(m.connections, fx);
+                fx.released_loops.push(m.lp);
             }
         });
     }

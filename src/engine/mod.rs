@@ -161,6 +161,9 @@ pub struct Effects {
     /// Connections to drop outside every lock (their destroy callbacks).
     pub garbage: Vec<Arc<Connection>>,
     pub poke: Vec<Arc<EventLoop>>,
+    /// Loops released while locked: dropping the last reference drops its
+    /// queued deliveries, whose destroy callbacks must run unlocked.
+    pub released_loops: Vec<Arc<EventLoop>>,
     pub progress: bool,
 }
 
@@ -170,9 +173,11 @@ impl Effects {
             commands,
             garbage,
             poke,
+            released_loops,
             progress,
         } = self;
         drop(garbage);
+        drop(released_loops);
         let engine = engine();
         if progress {
             engine.progress.notify_all();

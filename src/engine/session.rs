@@ -673,6 +673,7 @@ impl EngineState {
         }
         let connections = std::mem::take(&mut sd.connections);
         self.drop_connections(connections, fx);
+        fx.released_loops.push(sd.lp.clone());
         fx.progress = true;
     }
 }

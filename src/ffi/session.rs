@@ -409,12 +409,20 @@ unsafe fn connect_session(
 ) -> qns_status {
     let session =
         try_ffi!(unsafe { clone_arc::<qns_session, Session>(s) }.ok_or(QNS_ERR_NULL_ARGUMENT));
-    let keep = session.clone();
+    // Weak: a queued delivery must not keep the object (and through it its
+    // loop and that loop's queue) alive, or freeing would leak a cycle. A
+    // delivery upgrades it, so the object outlives a running callback even
+    // when the callback frees it.
+    let weak = Arc::downgrade(&session);
     register(
         user_data,
         destroy,
         token,
-        move |ud, payload| call(ud, Arc::as_ptr(&keep) as *mut qns_session, payload),
+        move |ud, payload| {
+            if let Some(object) = weak.upgrade() {
+                call(ud, Arc::as_ptr(&object) as *mut qns_session, payload)
+            }
+        },
         |deliver| session.connect(signal, deliver),
     )
 }
