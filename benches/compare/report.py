@@ -39,6 +39,10 @@ def fmt_us(us):
 rows = []
 
 
+def ratio(x):
+    return f"{x:.0f}×" if x >= 10 else f"{x:.1f}×" if x >= 1 else f"{x:.2f}×"
+
+
 def row(figure, ours, qt, ratio, note=""):
     rows.append((figure, ours, qt, ratio, note))
 
@@ -51,16 +55,16 @@ for kind in ("link", "addr"):
     lat[(kind, "qt100")] = q
     label = "link down/up" if kind == "link" else "address add/remove"
     row(f"{label} → signal, median (n={len(o)} / {len(q)})", fmt_us(statistics.median(o)),
-        fmt_us(statistics.median(q)) + " @100 ms poll", f"{statistics.median(q) / statistics.median(o):.0f}×",
+        fmt_us(statistics.median(q)) + " @100 ms poll", ratio(statistics.median(q) / statistics.median(o)),
         f"timeouts: {ot} / {qt_}")
     row(f"{label} → signal, p99", fmt_us(pct(o, 0.99)), fmt_us(pct(q, 0.99)) + " @100 ms poll",
-        f"{pct(q, 0.99) / pct(o, 0.99):.0f}×")
+        ratio(pct(q, 0.99) / pct(o, 0.99)))
 qd, qdt = samples("latency-link-qtdefault.txt")
 lat[("link", "qtdefault")] = qd
 o = lat[("link", "ours")]
 if qd:
     row(f"link down/up → signal, median, Qt default poll (n={len(qd)})", fmt_us(statistics.median(o)),
-        fmt_us(statistics.median(qd)), f"{statistics.median(qd) / statistics.median(o):.0f}×",
+        fmt_us(statistics.median(qd)), ratio(statistics.median(qd) / statistics.median(o)),
         f"p99 {fmt_us(pct(qd, 0.99))}; timeouts {qdt}")
 
 for n in (10, 100, 1000):
@@ -71,11 +75,11 @@ for n in (10, 100, 1000):
     row(f"start-up to defaultConfiguration()+allConfigurations(), {n} interfaces",
         f"{statistics.median(o):.2f} ms ({int(statistics.median(oc))} listed)",
         f"{statistics.median(q):.2f} ms ({int(statistics.median(qc))} listed)",
-        f"{statistics.median(q) / statistics.median(o):.1f}×")
+        ratio(statistics.median(q) / statistics.median(o)))
     orss = numbers(f"startup-{n}-ours.txt", r"([0-9]+) kB peak RSS")
     qrss = numbers(f"startup-{n}-qt.txt", r"([0-9]+) kB peak RSS")
     row(f"peak RSS, {n} interfaces", f"{statistics.median(orss) / 1024:.1f} MB",
-        f"{statistics.median(qrss) / 1024:.1f} MB", f"{statistics.median(qrss) / statistics.median(orss):.1f}× less")
+        f"{statistics.median(qrss) / 1024:.1f} MB", ratio(statistics.median(qrss) / statistics.median(orss)) + " less")
 
 idle_re = r"idle ([0-9.]+) ms CPU ([0-9]+) process switches ([0-9]+) library-thread switches"
 oi = re.search(idle_re, (out / "idle-ours.txt").read_text()).groups()
@@ -87,11 +91,12 @@ row("idle: context switches of the library's threads", oi[2], qi[2], "",
 oc = numbers("cycles-ours.txt", r"cycles ([0-9.]+) per second")
 qc = numbers("cycles-qt.txt", r"cycles ([0-9.]+) per second")
 row("session open+close cycles per second", f"{statistics.median(oc):,.0f}", f"{statistics.median(qc):,.0f}",
-    f"{statistics.median(oc) / statistics.median(qc):.0f}×")
+    ratio(statistics.median(oc) / statistics.median(qc)),
+    "Qt's open/close on an Active configuration only flips a flag; ours counts, takes a byte-counter baseline")
 om = numbers("memory-ours.txt", r"memory ([0-9.]+) bytes")
 qm = numbers("memory-qt.txt", r"memory ([0-9.]+) bytes")
 row("memory per open session (10,000 sessions, RSS growth)", f"{statistics.median(om):,.0f} B",
-    f"{statistics.median(qm):,.0f} B", f"{statistics.median(qm) / statistics.median(om):.1f}× less")
+    f"{statistics.median(qm):,.0f} B", ratio(statistics.median(qm) / statistics.median(om)) + " less")
 
 header = "| figure | libqnetworksession | Qt 5.15 | ratio | notes |\n|---|---|---|---|---|\n"
 table = header + "".join(f"| {a} | {b} | {c} | {d} | {e} |\n" for a, b, c, d, e in rows)
@@ -120,6 +125,43 @@ try:
 except ImportError:
     print("matplotlib missing: no plot", file=sys.stderr)
 
+# Against the targets of the comparison (ratio of Qt's median to ours).
+lat_default = statistics.median(qd) / statistics.median(lat[("link", "ours")]) if qd else float("nan")
+lat_fast = min(statistics.median(lat[(k, "qt100")]) / statistics.median(lat[(k, "ours")]) for k in ("link", "addr"))
+s1000 = statistics.median(numbers("startup-1000-qt.txt", r"startup ([0-9.]+) ms")) / statistics.median(
+    numbers("startup-1000-ours.txt", r"startup ([0-9.]+) ms"))
+r1000 = statistics.median(numbers("startup-1000-qt.txt", r"([0-9]+) kB peak RSS")) / statistics.median(
+    numbers("startup-1000-ours.txt", r"([0-9]+) kB peak RSS"))
+cyc = statistics.median(oc) / statistics.median(qc)
+
+
+def verdict(ok):
+    return "met" if ok else "**missed**"
+
+
+targets = f"""| target | measured | |
+|---|---|---|
+| notification latency ≥ 1000× faster than Qt's default | {ratio(lat_default)} | {verdict(lat_default >= 1000)} |
+| notification latency ≥ 20× faster than Qt at a 100 ms poll | {ratio(lat_fast)} | {verdict(lat_fast >= 20)} |
+| start-up with 1000 interfaces ≥ 5× faster | {ratio(s1000)} | {verdict(s1000 >= 5)} |
+| peak RSS with 1000 interfaces ≥ 3× less | {ratio(r1000)} | {verdict(r1000 >= 3)} |
+| idle: zero context switches of our threads in 60 s | {oi[2]} | {verdict(int(oi[2]) == 0)} |
+| open+close ≥ 10× Qt's rate | {ratio(cyc)} | {verdict(cyc >= 10)} |
+
+What limits a missed target (when one is missed):
+- Start-up with 1000 interfaces is bounded by the kernel: `perf` shows most of
+  our start-up inside `rtnl_fill_ifinfo` and friends while the kernel builds
+  the link dump (about 1.1 MB for 1000 links, already without statistics via
+  `RTEXT_FILTER_SKIP_STATS`); parsing, the model and the engine take about
+  1 ms of it. Qt reads the same kernel data (plus more) and is 4–5× slower.
+- Open+close: Qt 5.15's `open()` on an Active configuration sets a flag and
+  `close()` clears it (nothing is counted, started or measured), about 70 ns
+  a cycle. Ours keeps the per-configuration count, re-derives the state and
+  takes the byte-counter baseline that `bytesReceived()` needs (a netlink
+  read, shared within 1 ms), under the engine lock: about 250 ns a cycle.
+  Reaching 10× Qt would mean 7 ns a cycle, less than one uncontended lock.
+"""
+
 machine = (out / "machine.txt").read_text().strip()
 trace_ours = (out / "trace-ours.txt").read_text().rstrip()
 trace_qt = (out / "trace-qt100.txt").read_text().rstrip()
@@ -140,6 +182,9 @@ Ratios are Qt's median over ours (for rates, ours over Qt's). "@100 ms poll"
 is Qt with `QT_BEARER_POLL_TIMEOUT=100`, its best case; Qt's default polls
 every 10 s, so only a few changes are measured there (each can take 10 s).
 
+## Against the targets
+
+{targets}
 ![latency distributions](performance-latency.png)
 
 ## What each side reports when the interface under an open session goes down, comes back, and is deleted
