@@ -96,24 +96,36 @@ fn link_dump_request() -> Vec<u8> {
     body
 }
 
-/// Reads links, addresses and default routes into a fresh model.
+/// Reads links, addresses and default routes into a fresh model. Addresses
+/// and routes are dumped on a second socket by a second thread while this
+/// one reads the links: on a multi-core machine start-up is then bounded by
+/// the kernel's link dump alone.
 fn read_all(sock: &mut NlSocket, can_start: bool, caps: Capabilities) -> io::Result<KernelModel> {
     loop {
         let mut model = KernelModel::new(can_start, caps);
-        let attempt = (|| {
-            sock.dump(parse::RTM_GETLINK, &link_dump_request(), |m| {
+        let (links, others) = std::thread::scope(|scope| {
+            let others = scope.spawn(dump_addresses_and_routes);
+            let links = sock.dump(parse::RTM_GETLINK, &link_dump_request(), |m| {
                 model.apply(m);
-            })?;
-            let mut addr = vec![libc::AF_UNSPEC as u8, 0, 0, 0];
-            addr.extend(0u32.to_ne_bytes());
-            sock.dump(parse::RTM_GETADDR, &addr, |m| {
-                model.apply(m);
-            })?;
-            let route = vec![libc::AF_UNSPEC as u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-            sock.dump(parse::RTM_GETROUTE, &route, |m| {
-                model.apply(m);
-            })
-        })();
+            });
+            (
+                links,
+                others
+                    .join()
+                    .unwrap_or_else(|_| Err(io::Error::other("dump thread panicked"))),
+            )
+        });
+        let attempt = links.and_then(|()| {
+            for (kind, payload) in others? {
+                model.apply(&parse::Message {
+                    kind,
+                    flags: 0,
+                    seq: 0,
+                    payload: &payload,
+                });
+            }
+            Ok(())
+        });
         match attempt {
             Ok(()) => return Ok(model),
             // The tables changed during the dump: read them again.
@@ -121,6 +133,19 @@ fn read_all(sock: &mut NlSocket, can_start: bool, caps: Capabilities) -> io::Res
             Err(e) => return Err(e),
         }
     }
+}
+
+/// The address and route dumps, as (message type, payload) pairs.
+fn dump_addresses_and_routes() -> io::Result<Vec<(u16, Vec<u8>)>> {
+    let mut sock = NlSocket::open(0)?;
+    let mut messages = Vec::new();
+    let mut keep = |m: &parse::Message| messages.push((m.kind, m.payload.to_vec()));
+    let mut addr = vec![libc::AF_UNSPEC as u8, 0, 0, 0];
+    addr.extend(0u32.to_ne_bytes());
+    sock.dump(parse::RTM_GETADDR, &addr, &mut keep)?;
+    let route = vec![libc::AF_UNSPEC as u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    sock.dump(parse::RTM_GETROUTE, &route, &mut keep)?;
+    Ok(messages)
 }
 
 impl NetlinkBackend {
