@@ -3,10 +3,13 @@
 
 use std::ffi::c_void;
 
+use std::sync::Arc;
+
 use super::qns_status::{self, *};
-use super::support::UserData;
+use super::support::{UserData, clone_arc};
 use crate::engine::ConnectError;
-use crate::signals::{Deliver, Payload};
+use crate::engine::api::{Manager, Session};
+use crate::signals::{Deliver, Payload, Signal};
 
 /// Runs once when a connection ends (qns_disconnect, or the object is freed),
 /// after any delivery of it has returned. May be NULL.
@@ -15,7 +18,7 @@ pub type qns_destroy_cb = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
 /// Wraps `call` (which gets the user data pointer and the payload) into a
 /// connection; writes the token on success. On failure destroy is not
 /// called: the caller keeps its user data.
-pub(crate) fn register(
+fn register(
     user_data: *mut c_void,
     destroy: qns_destroy_cb,
     token_out: *mut u64,
@@ -49,4 +52,53 @@ pub(crate) fn register(
             }
         }
     }
+}
+
+/// An object whose signals C code can connect to.
+pub(crate) trait Emitter: Send + Sync + 'static {
+    fn connect(&self, signal: Signal, deliver: Deliver) -> Result<u64, (ConnectError, Deliver)>;
+}
+
+impl Emitter for Manager {
+    fn connect(&self, signal: Signal, deliver: Deliver) -> Result<u64, (ConnectError, Deliver)> {
+        Manager::connect(self, signal, deliver)
+    }
+}
+
+impl Emitter for Session {
+    fn connect(&self, signal: Signal, deliver: Deliver) -> Result<u64, (ConnectError, Deliver)> {
+        Session::connect(self, signal, deliver)
+    }
+}
+
+/// Connects `call` to `signal` of the object behind `handle` (an `Arc<T>`
+/// pointer); `call` gets the user data, the handle and the payload.
+pub(crate) unsafe fn connect_object<H, T: Emitter>(
+    handle: *const H,
+    signal: Signal,
+    user_data: *mut c_void,
+    destroy: qns_destroy_cb,
+    token: *mut u64,
+    call: impl Fn(*mut c_void, *mut H, &Payload) + Send + Sync + 'static,
+) -> qns_status {
+    // SAFETY: handles of type H are Arc<T> pointers (support::into_handle).
+    let Some(object) = (unsafe { clone_arc::<H, T>(handle) }) else {
+        return QNS_ERR_NULL_ARGUMENT;
+    };
+    // Weak: a queued delivery must not keep the object (and through it its
+    // loop and that loop's queue) alive, or freeing would leak a cycle. A
+    // delivery upgrades it, so the object outlives a running callback even
+    // when the callback frees it.
+    let weak = Arc::downgrade(&object);
+    register(
+        user_data,
+        destroy,
+        token,
+        move |ud, payload| {
+            if let Some(object) = weak.upgrade() {
+                call(ud, Arc::as_ptr(&object) as *mut H, payload)
+            }
+        },
+        |deliver| object.connect(signal, deliver),
+    )
 }

@@ -4,7 +4,7 @@
 use std::ffi::{c_char, c_uint, c_void};
 use std::sync::Arc;
 
-use super::callbacks::{qns_destroy_cb, register};
+use super::callbacks::{connect_object, qns_destroy_cb};
 use super::configuration::{config_handle, list_handle, qns_configuration, qns_configuration_list};
 use super::event_loop::{loop_or_default, qns_loop};
 use super::qns_status::{self, *};
@@ -171,26 +171,9 @@ unsafe fn connect_manager(
     token: *mut u64,
     call: impl Fn(*mut c_void, *mut qns_manager, &Payload) + Send + Sync + 'static,
 ) -> qns_status {
-    let m = try_ffi!(
-        unsafe { super::support::clone_arc::<qns_manager, Manager>(manager) }
-            .ok_or(QNS_ERR_NULL_ARGUMENT)
-    );
-    // Weak: a queued delivery must not keep the object (and through it its
-    // loop and that loop's queue) alive, or freeing would leak a cycle. A
-    // delivery upgrades it, so the object outlives a running callback even
-    // when the callback frees it.
-    let weak = Arc::downgrade(&m);
-    register(
-        user_data,
-        destroy,
-        token,
-        move |ud, payload| {
-            if let Some(object) = weak.upgrade() {
-                call(ud, Arc::as_ptr(&object) as *mut qns_manager, payload)
-            }
-        },
-        |deliver| m.connect(signal, deliver),
-    )
+    unsafe {
+        connect_object::<qns_manager, Manager>(manager, signal, user_data, destroy, token, call)
+    }
 }
 
 /// configurationAdded(config). Token (may be NULL) for qns_disconnect.

@@ -3,14 +3,13 @@
 use std::ffi::{c_char, c_int, c_uint, c_void};
 use std::sync::Arc;
 
-use super::callbacks::{qns_destroy_cb, register};
+use super::callbacks::{connect_object, qns_destroy_cb};
 use super::configuration::{config_handle, qns_configuration, record_arc};
 use super::event_loop::{loop_or_default, qns_loop};
 use super::interface::qns_interface;
 use super::qns_status::{self, *};
 use super::support::{
-    borrow, clone_arc, ffi_boundary, into_handle, read_str, release_handle, try_ffi, write_out,
-    write_str,
+    borrow, ffi_boundary, into_handle, read_str, release_handle, try_ffi, write_out, write_str,
 };
 use crate::engine::SessionCallError;
 use crate::engine::api::{PropertyError, PropertyValue, Session};
@@ -407,24 +406,7 @@ unsafe fn connect_session(
     token: *mut u64,
     call: impl Fn(*mut c_void, *mut qns_session, &Payload) + Send + Sync + 'static,
 ) -> qns_status {
-    let session =
-        try_ffi!(unsafe { clone_arc::<qns_session, Session>(s) }.ok_or(QNS_ERR_NULL_ARGUMENT));
-    // Weak: a queued delivery must not keep the object (and through it its
-    // loop and that loop's queue) alive, or freeing would leak a cycle. A
-    // delivery upgrades it, so the object outlives a running callback even
-    // when the callback frees it.
-    let weak = Arc::downgrade(&session);
-    register(
-        user_data,
-        destroy,
-        token,
-        move |ud, payload| {
-            if let Some(object) = weak.upgrade() {
-                call(ud, Arc::as_ptr(&object) as *mut qns_session, payload)
-            }
-        },
-        |deliver| session.connect(signal, deliver),
-    )
+    unsafe { connect_object::<qns_session, Session>(s, signal, user_data, destroy, token, call) }
 }
 
 /// stateChanged(state). `token` (may be NULL) is for qns_disconnect.
