@@ -197,7 +197,7 @@ static void setup_simulation(void) {
 
 static void usage(const char *argv0) {
     printf("usage: %s [options]\n"
-           "  --backend NAME   backend to use (simulated; default: QNS_BACKEND or the library's default)\n"
+           "  --backend NAME   netlink or simulated (default: QNS_BACKEND, else netlink)\n"
            "  --config ID      open the session on this configuration (default: the default configuration)\n"
            "  --user-choice    open the session on UserChoice\n"
            "  --no-open        only watch the manager's signals\n"
