@@ -223,6 +223,13 @@ int main(int argc, char **argv) {
         else { usage(argv[0]); return 2; }
     }
     clock_gettime(CLOCK_MONOTONIC, &started);
+    /* Block Ctrl-C before the library starts its threads (they inherit the
+     * mask), so it arrives on the signalfd polled below, not in a thread. */
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
     if (backend) {
         qns_status st = qns_select_backend(backend);
         if (st != QNS_OK) {
@@ -278,11 +285,6 @@ int main(int argc, char **argv) {
         }
     }
 
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
-    sigprocmask(SIG_BLOCK, &mask, NULL);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
     size_t next_step = 0, steps = simulated ? sizeof scenario / sizeof scenario[0] : 0;
     for (;;) {
