@@ -151,9 +151,9 @@ targets = f"""| target | measured | |
 What limits a missed target (when one is missed):
 - Start-up with 1000 interfaces is bounded by the kernel: `perf` shows most of
   our start-up inside `rtnl_fill_ifinfo` and friends while the kernel builds
-  the link dump (about 1.1 MB for 1000 links, already without statistics via
-  `RTEXT_FILTER_SKIP_STATS`); parsing, the model and the engine take about
-  1 ms of it. Qt reads the same kernel data (plus more) and is 4–5× slower.
+  the link dump (about 1.1 MB for 1000 links, even with
+  `RTEXT_FILTER_SKIP_STATS`, which skips only some of the statistics);
+  parsing, the model and the engine take about 1 ms of it. Qt reads the same kernel data (plus more) and is 4–5× slower.
 - Open+close: Qt 5.15's `open()` on an Active configuration sets a flag and
   `close()` clears it (nothing is counted, started or measured), about 70 ns
   a cycle. Ours keeps the per-configuration count, re-derives the state and
