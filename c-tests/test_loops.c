@@ -309,6 +309,42 @@ static void destroy_of_queued_callback_runs_unlocked(void) {
     CHECK_EQ_INT(opened, 0);
 }
 
+/* One thread dispatches a loop at a time: a second one is told so. */
+static atomic_int in_callback, may_leave;
+static void blocking_cb(void *ud, qns_manager *m, const qns_configuration *c) {
+    (void)ud, (void)m, (void)c;
+    atomic_store(&in_callback, 1);
+    while (!atomic_load(&may_leave))
+        sleep_ms(1);
+}
+static void *dispatch_thread(void *lp) {
+    qns_loop_dispatch(lp, 1000, NULL);
+    return NULL;
+}
+
+static void second_dispatcher_is_refused(void) {
+    atomic_store(&in_callback, 0);
+    atomic_store(&may_leave, 0);
+    qns_loop *lp = NULL;
+    CHECK_OK(qns_loop_new(&lp));
+    qns_manager *m = NULL;
+    CHECK_OK(qns_manager_new(lp, &m));
+    CHECK_OK(qns_manager_on_configuration_added(m, blocking_cb, NULL, NULL, NULL));
+    CHECK_OK(qns_sim_add_access_point("a", "A", QNS_BEARER_ETHERNET, QNS_STATE_FLAG_ACTIVE));
+    pthread_t th;
+    pthread_create(&th, NULL, dispatch_thread, lp);
+    for (int i = 0; i < 500 && !atomic_load(&in_callback); i++)
+        sleep_ms(2);
+    CHECK(atomic_load(&in_callback));
+    CHECK_EQ_INT(qns_loop_dispatch(lp, 0, NULL), QNS_ERR_WRONG_STATE);
+    CHECK_EQ_INT(qns_loop_run(lp), QNS_ERR_WRONG_STATE);
+    atomic_store(&may_leave, 1);
+    pthread_join(th, NULL);
+    CHECK_OK(qns_loop_dispatch(lp, 0, NULL)); /* free again */
+    qns_manager_free(m);
+    qns_loop_free(lp);
+}
+
 static void default_loop_handle(void) {
     qns_loop *d = qns_loop_default();
     CHECK(d != NULL);
@@ -331,6 +367,7 @@ int main(void) {
     RUN(wait_for_opened_without_dispatch);
     RUN(threaded_loop_freed_from_its_callback);
     RUN(destroy_of_queued_callback_runs_unlocked);
+    RUN(second_dispatcher_is_refused);
     RUN(default_loop_handle);
     qns_manager_free(mgr);
     return finish_tests();

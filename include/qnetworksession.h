@@ -420,12 +420,14 @@ int qns_loop_fd(const struct qns_loop *lp);
 // Delivers pending callbacks in order. Waits up to timeout_ms for the first
 // one (0: do not wait, -1: wait without limit). `delivered` (may be NULL)
 // gets how many callbacks ran. Callbacks run on the calling thread. A
-// callback may call this again (nested dispatch keeps the order).
-// QNS_ERR_WRONG_STATE on a threaded loop from another thread;
+// callback may call this again (nested dispatch keeps the order). One thread
+// dispatches a loop at a time: QNS_ERR_WRONG_STATE while another thread is
+// dispatching (or running) it, and on a threaded loop from another thread;
 // QNS_ERR_INVALID_ARGUMENT for timeout_ms < -1.
 enum qns_status qns_loop_dispatch(const struct qns_loop *lp, int timeout_ms, size_t *delivered);
 
-// Dispatches until qns_loop_quit. QNS_ERR_WRONG_STATE on a threaded loop.
+// Dispatches until qns_loop_quit. QNS_ERR_WRONG_STATE on a threaded loop or
+// while another thread dispatches this loop.
 enum qns_status qns_loop_run(const struct qns_loop *lp);
 
 // Makes qns_loop_run return (after the callback running now, if any).

@@ -41,6 +41,30 @@ pub struct EventLoop {
     /// Threads inside waitForOpened dispatching this loop: only they need a
     /// poke when a session's open attempt ends without a callback to deliver.
     waiters: std::sync::atomic::AtomicUsize,
+    dispatcher: Mutex<Dispatcher>,
+}
+
+/// Another thread is dispatching the loop.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Busy;
+
+#[derive(Default)]
+struct Dispatcher {
+    thread: Option<ThreadId>,
+    /// Nesting depth (a callback may dispatch its own loop again).
+    depth: usize,
+}
+
+struct DispatchGuard<'a>(&'a EventLoop);
+
+impl Drop for DispatchGuard<'_> {
+    fn drop(&mut self) {
+        let mut d = self.0.dispatcher.lock();
+        d.depth -= 1;
+        if d.depth == 0 {
+            d.thread = None;
+        }
+    }
 }
 
 static DEFAULT_LOOP: LazyLock<Arc<EventLoop>> =
@@ -63,6 +87,7 @@ impl EventLoop {
             threaded,
             thread: Mutex::new(None),
             waiters: std::sync::atomic::AtomicUsize::new(0),
+            dispatcher: Mutex::new(Dispatcher::default()),
         })
     }
 
@@ -88,7 +113,8 @@ impl EventLoop {
             .name("qns-loop".into())
             .spawn(move || {
                 *runner.owner.lock() = std::thread::current().id();
-                runner.run();
+                // Only this thread dispatches a threaded loop, so never Busy.
+                let _ = runner.run();
             })?;
         *lp.owner.lock() = handle.thread().id();
         *lp.thread.lock() = Some(handle);
@@ -148,9 +174,29 @@ impl EventLoop {
         self.poke();
     }
 
+    /// Takes the dispatcher role: one thread at a time delivers a loop's
+    /// callbacks (two would break their order); the same thread may nest.
+    fn enter(&self) -> Result<DispatchGuard<'_>, Busy> {
+        let me = std::thread::current().id();
+        let mut d = self.dispatcher.lock();
+        match d.thread {
+            None => {
+                *d = Dispatcher {
+                    thread: Some(me),
+                    depth: 1,
+                }
+            }
+            Some(t) if t == me => d.depth += 1,
+            Some(_) => return Err(Busy),
+        }
+        Ok(DispatchGuard(self))
+    }
+
     /// Waits up to `timeout` (None: forever) for something to deliver, then
-    /// delivers what was queued at that moment. Returns how many callbacks ran.
-    pub fn dispatch(&self, timeout: Option<Duration>) -> usize {
+    /// delivers what was queued at that moment. Returns how many callbacks
+    /// ran, or Busy when another thread is dispatching this loop.
+    pub fn dispatch(&self, timeout: Option<Duration>) -> Result<usize, Busy> {
+        let _role = self.enter()?;
         if !self.threaded {
             *self.owner.lock() = std::thread::current().id();
         }
@@ -180,16 +226,18 @@ impl EventLoop {
             // `item` drops here, outside every lock: a dead connection's
             // destroy(user_data) may run now.
         }
-        delivered
+        Ok(delivered)
     }
 
-    /// Runs until `quit`. Returns at once if quit was requested before.
-    pub fn run(&self) {
+    /// Runs until `quit`. Returns at once if quit was requested before;
+    /// Busy when another thread is dispatching this loop.
+    pub fn run(&self) -> Result<(), Busy> {
+        let _role = self.enter()?;
         loop {
             if self.quit.swap(false, Ordering::AcqRel) {
-                return;
+                return Ok(());
             }
-            self.dispatch(None);
+            self.dispatch(None)?;
         }
     }
 
@@ -267,7 +315,7 @@ mod tests {
             });
         }
         assert!(readable(lp.fd()));
-        assert_eq!(lp.dispatch(Some(Duration::ZERO)), 3);
+        assert_eq!(lp.dispatch(Some(Duration::ZERO)), Ok(3));
         assert!(!readable(lp.fd()));
         assert_eq!(*seen.lock(), [true, false, true]);
         conn.kill();
@@ -277,7 +325,7 @@ mod tests {
         });
         assert_eq!(
             lp.dispatch(Some(Duration::ZERO)),
-            0,
+            Ok(0),
             "dead connections are skipped"
         );
     }
@@ -286,9 +334,39 @@ mod tests {
     fn dispatch_times_out_and_quit_ends_run() {
         let lp = EventLoop::new().unwrap();
         let t = Instant::now();
-        assert_eq!(lp.dispatch(Some(Duration::from_millis(20))), 0);
+        assert_eq!(lp.dispatch(Some(Duration::from_millis(20))), Ok(0));
         assert!(t.elapsed() >= Duration::from_millis(20));
         lp.quit();
-        lp.run();
+        lp.run().unwrap();
+    }
+
+    #[test]
+    fn one_thread_dispatches_a_loop_at_a_time() {
+        let lp = EventLoop::new().unwrap();
+        let (entered_tx, entered_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let release_rx = Mutex::new(release_rx);
+        let conn = Connection::new(
+            1,
+            Signal::UpdateCompleted,
+            Box::new(move |_| {
+                entered_tx.send(()).unwrap();
+                release_rx.lock().recv().unwrap();
+            }),
+        );
+        lp.push(Item {
+            conn,
+            payload: Payload::UpdateCompleted,
+        });
+        std::thread::scope(|scope| {
+            let first = scope.spawn(|| lp.dispatch(Some(Duration::ZERO)));
+            entered_rx.recv().unwrap(); // the first thread is inside the callback
+            assert_eq!(lp.dispatch(Some(Duration::ZERO)), Err(Busy));
+            assert_eq!(lp.run(), Err(Busy));
+            release_tx.send(()).unwrap();
+            assert_eq!(first.join().unwrap(), Ok(1));
+        });
+        // Free again, and the same thread may nest.
+        assert_eq!(lp.dispatch(Some(Duration::ZERO)), Ok(0));
     }
 }

@@ -392,7 +392,7 @@ impl Session {
                     // under the engine lock that status() just took: deliver
                     // them too, so the caller sees opened()/error() on return.
                     if waited {
-                        self.lp.dispatch(Some(Duration::ZERO));
+                        let _ = self.lp.dispatch(Some(Duration::ZERO));
                     }
                     return done;
                 }
@@ -404,7 +404,9 @@ impl Session {
                     },
                     None => None,
                 };
-                self.lp.dispatch(remaining);
+                if self.lp.dispatch(remaining).is_err() {
+                    break; // another thread dispatches the loop: just wait
+                }
             }
         }
         let engine = engine();

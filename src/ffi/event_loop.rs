@@ -94,8 +94,9 @@ pub unsafe extern "C" fn qns_loop_fd(lp: *const qns_loop) -> c_int {
 /// Delivers pending callbacks in order. Waits up to timeout_ms for the first
 /// one (0: do not wait, -1: wait without limit). `delivered` (may be NULL)
 /// gets how many callbacks ran. Callbacks run on the calling thread. A
-/// callback may call this again (nested dispatch keeps the order).
-/// QNS_ERR_WRONG_STATE on a threaded loop from another thread;
+/// callback may call this again (nested dispatch keeps the order). One thread
+/// dispatches a loop at a time: QNS_ERR_WRONG_STATE while another thread is
+/// dispatching (or running) it, and on a threaded loop from another thread;
 /// QNS_ERR_INVALID_ARGUMENT for timeout_ms < -1.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_loop_dispatch(
@@ -112,7 +113,9 @@ pub unsafe extern "C" fn qns_loop_dispatch(
             return QNS_ERR_WRONG_STATE;
         }
         let timeout = (timeout_ms >= 0).then(|| Duration::from_millis(timeout_ms as u64));
-        let n = lp.dispatch(timeout);
+        let Ok(n) = lp.dispatch(timeout) else {
+            return QNS_ERR_WRONG_STATE;
+        };
         if !delivered.is_null() {
             unsafe { *delivered = n };
         }
@@ -120,7 +123,8 @@ pub unsafe extern "C" fn qns_loop_dispatch(
     })
 }
 
-/// Dispatches until qns_loop_quit. QNS_ERR_WRONG_STATE on a threaded loop.
+/// Dispatches until qns_loop_quit. QNS_ERR_WRONG_STATE on a threaded loop or
+/// while another thread dispatches this loop.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_loop_run(lp: *const qns_loop) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
@@ -128,8 +132,10 @@ pub unsafe extern "C" fn qns_loop_run(lp: *const qns_loop) -> qns_status {
         if lp.is_threaded() {
             return QNS_ERR_WRONG_STATE;
         }
-        lp.run();
-        QNS_OK
+        match lp.run() {
+            Ok(()) => QNS_OK,
+            Err(_) => QNS_ERR_WRONG_STATE,
+        }
     })
 }
 
