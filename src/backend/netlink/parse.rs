@@ -310,4 +310,47 @@ mod tests {
         assert_eq!(messages(&truncated).count(), 0);
         assert!(link(&[0; 4]).is_none());
     }
+
+    /// Random and mutated input never panics and never reads out of bounds
+    /// (the kernel is trusted, but a parser that can panic is not).
+    #[test]
+    fn random_and_mutated_bytes_do_not_panic() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut body = vec![0u8, 0];
+        body.extend(1u16.to_ne_bytes());
+        body.extend(5i32.to_ne_bytes());
+        body.extend(0x1043u32.to_ne_bytes());
+        body.extend(0u32.to_ne_bytes());
+        body.extend(attr(IFLA_IFNAME, b"veth0\0"));
+        body.extend(attr(IFLA_LINKINFO, &attr(IFLA_INFO_KIND, b"veth\0")));
+        let valid = message(RTM_NEWLINK, &body);
+        for round in 0..20_000 {
+            let mut buf = if round % 2 == 0 {
+                valid.clone()
+            } else {
+                (0..(next() % 200) as usize).map(|_| next() as u8).collect()
+            };
+            for _ in 0..(next() % 6) {
+                if !buf.is_empty() {
+                    let at = (next() as usize) % buf.len();
+                    buf[at] = next() as u8;
+                }
+            }
+            for m in messages(&buf) {
+                let _ = link(m.payload);
+                let _ = address(m.payload);
+                let _ = default_route(m.payload);
+                let _ = error_code(m.payload);
+            }
+            let _ = link(&buf);
+            let _ = address(&buf);
+            let _ = default_route(&buf);
+        }
+    }
 }
