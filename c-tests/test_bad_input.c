@@ -176,6 +176,17 @@ static void sessions(void) {
     CHECK_EQ_INT(qns_session_on_preferred_configuration_changed(s, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK_EQ_INT(qns_session_on_new_configuration_activated(s, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK_EQ_INT(qns_session_on_usage_policies_changed(s, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    /* Extreme values: an auto-close timer and a connect timeout far away. */
+    CHECK_OK(qns_session_set_property_int(s, "AutoCloseSessionTimeout", INT64_MAX));
+    CHECK_OK(qns_session_open(s));
+    CHECK(qns_session_is_open(s));
+    CHECK_OK(qns_session_close(s));
+    CHECK_OK(qns_session_clear_property(s, "AutoCloseSessionTimeout"));
+    qns_configuration *far = lookup(m, "eth");
+    CHECK(qns_configuration_set_connect_timeout(far, INT32_MAX));
+    CHECK_EQ_INT(qns_configuration_connect_timeout(far), INT32_MAX);
+    CHECK(qns_configuration_set_connect_timeout(far, 30000));
+    qns_configuration_free(far);
     /* Roaming calls in the wrong state change nothing. */
     CHECK_EQ_INT(qns_session_migrate(s), QNS_ERR_WRONG_STATE);
     CHECK_EQ_INT(qns_session_ignore(s), QNS_ERR_WRONG_STATE);
