@@ -46,4 +46,4 @@ echo "find_package of 0.2 and 1.0 refused, as they must be"
 echo "== downstream Makefile with pkg-config"
 cp c-tests/downstream/Makefile c-tests/downstream/use_library.c "$tmp/"
 PKG_CONFIG_PATH="$libdir/pkgconfig" make -s -C "$tmp" check
-echo "install tests: 5 passed, 0 failed"
+echo "install: 5 passed, 0 failed"
