@@ -22,6 +22,14 @@ static void globals(void) {
     CHECK_EQ_INT(qns_select_backend(BAD_UTF8), QNS_ERR_INVALID_UTF8);
     CHECK_EQ_INT(qns_select_backend("netlink-that-is-not-here"), QNS_ERR_UNKNOWN_BACKEND);
     CHECK_STR(qns_backend_name(), "simulated");
+    /* The chosen backend runs, so there is no reason to report. */
+    size_t need = 99;
+    CHECK_OK(qns_backend_error(NULL, 0, &need));
+    CHECK_EQ_INT(need, 0);
+    CHECK_EQ_INT(qns_backend_error(NULL, 5, NULL), QNS_ERR_NULL_ARGUMENT);
+    char small[1] = {'x'};
+    CHECK_OK(qns_backend_error(small, sizeof small, NULL));
+    CHECK_EQ_INT(small[0], 0);
     CHECK_EQ_INT(qns_disconnect(0), QNS_ERR_NOT_FOUND);
     CHECK_EQ_INT(qns_disconnect(UINT64_MAX), QNS_ERR_NOT_FOUND);
 }

@@ -288,6 +288,11 @@ typedef void (*qns_session_usage_cb)(void *user_data,
                                      struct qns_session *session,
                                      unsigned int policies);
 
+// A source's position in its backend: the engine's key for what it owns.
+typedef size_t SourceId;
+
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -298,17 +303,26 @@ const char *qns_status_str(int status);
 // The library version as "MAJOR.MINOR.PATCH"; static, never freed.
 const char *qns_version(void);
 
-// Chooses the backend ("netlink" or "simulated") before the library is first
-// used. Without this call, the environment variable QNS_BACKEND decides, else
-// the default: netlink on Linux (falling back to simulated where no netlink
-// socket can be opened; qns_backend_name tells which runs).
-// Returns QNS_ERR_BACKEND_IN_USE once another backend runs (choosing the
-// running one again is QNS_OK), QNS_ERR_UNKNOWN_BACKEND for other names.
-// Thread: any.
+// Chooses the backend before the library is first used: "auto" (the
+// default: "networkmanager" where NetworkManager owns its name on the system
+// bus, else "netlink"), "networkmanager", "netlink", "simulated" or "none".
+// Without this call the environment variable QNS_BACKEND decides, else
+// "auto". A backend that cannot start runs as "none" (no configurations, no
+// capabilities) and qns_backend_error says why; the library never falls back
+// to another backend by itself. Returns QNS_ERR_BACKEND_IN_USE once another
+// backend runs (choosing the running one again is QNS_OK),
+// QNS_ERR_UNKNOWN_BACKEND for other names. Thread: any.
 enum qns_status qns_select_backend(const char *name);
 
-// The running backend's name (starts the library if needed); static.
+// The running backend's name: "netlink", "networkmanager", "simulated" or
+// "none" (starts the library if needed); static, never freed.
 const char *qns_backend_name(void);
+
+// Why the chosen backend is not running, as one English sentence (for
+// example when no netlink socket can be opened in a sandbox, or
+// QNS_SIMULATED_NETWORK names a bad file), snprintf style; "" while the
+// chosen backend runs. Starts the library if needed. Thread: any.
+enum qns_status qns_backend_error(char *buf, size_t len, size_t *needed);
 
 // Ends a signal connection made by any `qns_*_on_*` call. Its queued
 // deliveries are dropped, and its destroy callback runs once no delivery of

@@ -91,7 +91,7 @@ impl Manager {
 
     /// Asks the backend to re-read; updateCompleted follows.
     pub fn update_configurations(&self) {
-        engine().with(|_, fx| fx.commands.push(super::Command::Refresh));
+        engine().with(|st, fx| st.request_refresh(fx));
     }
 }
 
@@ -111,7 +111,7 @@ pub fn is_known(record: &Arc<Record>) -> bool {
     Arc::ptr_eq(record, &st.user_choice)
         || st
             .by_id
-            .get(&record.identifier)
+            .get(&*record.identifier())
             .is_some_and(|r| Arc::ptr_eq(r, record))
 }
 
@@ -148,7 +148,7 @@ impl Session {
                 c.kind == ConfigType::UserChoice
                     || st
                         .by_id
-                        .get(&c.identifier)
+                        .get(&*c.identifier())
                         .is_some_and(|r| Arc::ptr_eq(r, c))
             });
             let mut sd = SessionData::new(lp.clone(), config.filter(|_| known));
@@ -285,10 +285,7 @@ impl Session {
         }) else {
             return (0, 0);
         };
-        let now = engine()
-            .backend()
-            .statistics(&record.identifier)
-            .unwrap_or((0, 0));
+        let now = engine().statistics(&record).unwrap_or((0, 0));
         let base = stats.base.unwrap_or(now);
         (
             stats.carried.0 + now.0.saturating_sub(base.0),
@@ -306,7 +303,7 @@ impl Session {
                 Phase::Open => s
                     .in_use
                     .as_ref()
-                    .map(|r| r.identifier.clone())
+                    .map(|r| r.identifier().to_string())
                     .unwrap_or_default(),
                 _ => String::new(),
             })),
@@ -315,7 +312,7 @@ impl Session {
                     (Some(c), Some(r), Phase::Open | Phase::Connecting)
                         if c.kind == ConfigType::UserChoice =>
                     {
-                        r.identifier.clone()
+                        r.identifier().to_string()
                     }
                     _ => String::new(),
                 },
