@@ -78,6 +78,7 @@ static void configurations(void) {
 }
 
 static void managers(void) {
+    CHECK_EQ_INT(qns_manager_set_loop(NULL, NULL), QNS_ERR_NULL_ARGUMENT);
     qns_manager *m = NULL;
     qns_configuration *c = NULL;
     qns_configuration_list *l = NULL;
@@ -133,6 +134,7 @@ static void sessions(void) {
     CHECK_EQ_INT(qns_session_accept(NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK_EQ_INT(qns_session_reject(NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK(!qns_session_wait_for_opened(NULL, 10));
+    CHECK_EQ_INT(qns_session_set_loop(NULL, NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK_EQ_INT(qns_session_state(NULL), QNS_STATE_INVALID);
     CHECK(!qns_session_is_open(NULL));
     CHECK_EQ_INT(qns_session_error(NULL), QNS_SESSION_ERROR_INVALID_CONFIGURATION);

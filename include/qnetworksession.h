@@ -499,6 +499,11 @@ enum qns_status qns_manager_new(const struct qns_loop *lp, struct qns_manager **
 // deliveries are dropped. Safe from inside its own callback. NULL: no-op.
 void qns_manager_free(struct qns_manager *manager);
 
+// moveToThread(): later signals go to `lp` (NULL: the default loop), and
+// those still queued on the old loop move along, in order, after what `lp`
+// already holds. QNS_ERR_NOT_FOUND for a freed manager. Thread: any.
+enum qns_status qns_manager_set_loop(const struct qns_manager *manager, const struct qns_loop *lp);
+
 // allConfigurations(filter): every configuration whose state s satisfies
 // (s & filter) == filter (filter 0: all), access points in creation order,
 // then service networks. The list is new: free it.
@@ -617,10 +622,19 @@ enum qns_status qns_session_accept(const struct qns_session *s);
 enum qns_status qns_session_reject(const struct qns_session *s);
 
 // waitForOpened(msecs): true at once if open; false at once if open() was
-// not called or failed; otherwise waits up to msecs (-1: no limit). On the
-// thread of the session's loop it delivers that loop's callbacks while it
-// waits. false for NULL or msecs < -1.
+// not called or failed; otherwise waits up to msecs (-1: no limit) and
+// returns as soon as the attempt ends, whoever ended it (close() or stop()
+// from another thread too). On the thread of the session's loop it
+// delivers that loop's callbacks while it waits, and always delivers the
+// deciding signals (opened() or error()) before it returns. A callback it
+// delivers may free the session. false for NULL or msecs < -1.
 bool qns_session_wait_for_opened(const struct qns_session *s, int msecs);
+
+// moveToThread(): later signals go to `lp` (NULL: the default loop), and
+// those still queued on the old loop move along, in order, after what `lp`
+// already holds. A delivery already running on the old loop's thread
+// finishes there. QNS_ERR_NOT_FOUND for a freed session. Thread: any.
+enum qns_status qns_session_set_loop(const struct qns_session *s, const struct qns_loop *lp);
 
 // state(): QNS_STATE_*; QNS_STATE_INVALID for NULL.
 int qns_session_state(const struct qns_session *s);
