@@ -345,8 +345,8 @@ unsigned int qns_configuration_state(const struct qns_configuration *cfg);
 // purpose(): QNS_PURPOSE_*; NULL gives QNS_PURPOSE_UNKNOWN.
 int qns_configuration_purpose(const struct qns_configuration *cfg);
 
-// bearerType(): QNS_BEARER_*; QNS_BEARER_UNKNOWN for NULL, service networks
-// and UserChoice.
+// bearerType(): QNS_BEARER_*; QNS_BEARER_UNKNOWN for NULL, service networks,
+// UserChoice and a removed configuration (compat).
 int qns_configuration_bearer_type(const struct qns_configuration *cfg);
 
 // bearerTypeFamily(): CDMA2000/EVDO/WCDMA/HSPA/3G give QNS_BEARER_3G;
@@ -354,7 +354,8 @@ int qns_configuration_bearer_type(const struct qns_configuration *cfg);
 int qns_configuration_bearer_type_family(const struct qns_configuration *cfg);
 
 // bearerTypeName(): a static string, never freed: "Ethernet", "WLAN", ...,
-// "Unknown" for an unknown bearer, "" for NULL, a service network or UserChoice.
+// "Unknown" for an unknown bearer, "" for NULL, a service network,
+// UserChoice or a removed configuration.
 const char *qns_configuration_bearer_type_name(const struct qns_configuration *cfg);
 
 // isValid(): false for NULL and for a removed record.

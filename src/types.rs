@@ -235,6 +235,8 @@ pub mod property_keys {
     pub const USER_CHOICE_CONFIGURATION: &str = "UserChoiceConfiguration";
     pub const CONNECT_IN_BACKGROUND: &str = "ConnectInBackground";
     pub const AUTO_CLOSE_SESSION_TIMEOUT: &str = "AutoCloseSessionTimeout";
+    /// Ours: the backend's own text for the last failure (read-only).
+    pub const BACKEND_ERROR_MESSAGE: &str = "BackendErrorMessage";
 }
 
 #[cfg(test)]
