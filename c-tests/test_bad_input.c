@@ -287,6 +287,7 @@ static void simulation(void) {
     CHECK_OK(qns_sim_set_default(NULL));
     CHECK_EQ_INT(qns_sim_set_capabilities(0x80), QNS_ERR_INVALID_ARGUMENT);
     CHECK_OK(qns_sim_set_capabilities(0x7F));
+    CHECK_OK(qns_sim_set_default("UserChoice"));
     CHECK_OK(qns_sim_reset());
 }
 

@@ -817,8 +817,11 @@ enum qns_status qns_sim_add_interface_address(const char *identifier,
                                               const char *address,
                                               int prefix_length);
 
-// Chooses the default configuration; NULL returns to the automatic choice
-// (the first Active access point in creation order).
+// Chooses the default configuration; "UserChoice" leaves the choice to the
+// user (defaultConfiguration() is then the UserChoice configuration, and a
+// UserChoice session opens the first Active access point, else the first
+// Discovered one); NULL returns to the automatic choice (the first Active
+// access point in creation order).
 enum qns_status qns_sim_set_default(const char *identifier);
 
 // Sets the capabilities the simulated backend advertises and honours

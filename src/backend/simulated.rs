@@ -12,6 +12,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use super::{Sink, Snapshot, Source, Update};
+use crate::engine::USER_CHOICE_ID;
 use crate::engine::record::{ConfigView, InterfaceAddress, InterfaceInfo};
 use crate::timers;
 use crate::types::{Bearer, Capabilities, ConfigType, Purpose, SessionError, StateFlags};
@@ -78,13 +79,11 @@ impl Sim {
             .ok_or(SimError::NotFound)
     }
 
-    /// The explicit default if it exists, else the first Active access point.
+    /// The explicit default if it exists (UserChoice always does), else the
+    /// first Active access point.
     fn default_id(&self) -> Option<String> {
         if let Some(id) = &self.explicit_default {
-            return self
-                .configs
-                .iter()
-                .any(|c| &c.view.identifier == id)
+            return (id == USER_CHOICE_ID || self.configs.iter().any(|c| &c.view.identifier == id))
                 .then(|| id.clone());
         }
         self.configs
@@ -274,10 +273,11 @@ pub fn set_bytes(id: &str, received: u64, sent: u64) -> Result<(), SimError> {
     })
 }
 
-/// Chooses the default configuration; None returns to "first Active access point".
+/// Chooses the default configuration (UserChoice: the user picks); None
+/// returns to "first Active access point".
 pub fn set_default(id: Option<&str>) -> Result<(), SimError> {
     script(|sim| {
-        if let Some(id) = id {
+        if let Some(id) = id.filter(|id| *id != USER_CHOICE_ID) {
             sim.find(id)?;
         }
         sim.explicit_default = id.map(str::to_owned);

@@ -266,9 +266,16 @@ impl EngineState {
     }
 
     /// UserChoice can be opened when something could be: it mirrors the
-    /// default configuration, else any startable access point.
+    /// default configuration, else any startable access point. Where the
+    /// backend's default is UserChoice itself, it is Discovered while
+    /// anything is (compat: Qt's defaultConfiguration test asserts that).
     fn refresh_user_choice(&mut self) {
-        let state = match self.default_record() {
+        let default = if self.default_is_user_choice() {
+            None
+        } else {
+            self.default_record()
+        };
+        let state = match default {
             Some(default) => default.state(),
             None if self.records.iter().any(|r| r.state().is_discovered()) => {
                 StateFlags::DISCOVERED
@@ -290,11 +297,39 @@ impl EngineState {
     }
 
     /// The backend's default: that of the first source that names one.
+    /// A source that names UserChoice leaves the choice to the user; the
+    /// default is then what a UserChoice session would open.
     pub(crate) fn default_record(&self) -> Option<Arc<Record>> {
+        match self.named_default()? {
+            USER_CHOICE_ID => self.user_choice_pick(),
+            id => self.by_id.get(id).cloned(),
+        }
+    }
+
+    /// The first default a source names that exists (UserChoice always does).
+    fn named_default(&self) -> Option<&str> {
         self.sources
             .iter()
-            .filter_map(|s| s.default_id.as_ref())
-            .find_map(|id| self.by_id.get(id))
+            .filter_map(|s| s.default_id.as_deref())
+            .find(|id| *id == USER_CHOICE_ID || self.by_id.contains_key(*id))
+    }
+
+    /// The backend's default is UserChoice (defaultConfiguration() returns it).
+    pub(crate) fn default_is_user_choice(&self) -> bool {
+        self.named_default() == Some(USER_CHOICE_ID)
+    }
+
+    /// The user's pick when nobody asks them: the first Active access
+    /// point, else the first one a start can bring up.
+    fn user_choice_pick(&self) -> Option<Arc<Record>> {
+        let points = || {
+            self.records
+                .iter()
+                .filter(|r| r.kind == ConfigType::InternetAccessPoint)
+        };
+        points()
+            .find(|r| r.state().is_active())
+            .or_else(|| points().find(|r| r.state().is_discovered()))
             .cloned()
     }
 

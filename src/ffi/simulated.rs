@@ -279,8 +279,11 @@ pub unsafe extern "C" fn qns_sim_add_interface_address(
     })
 }
 
-/// Chooses the default configuration; NULL returns to the automatic choice
-/// (the first Active access point in creation order).
+/// Chooses the default configuration; "UserChoice" leaves the choice to the
+/// user (defaultConfiguration() is then the UserChoice configuration, and a
+/// UserChoice session opens the first Active access point, else the first
+/// Discovered one); NULL returns to the automatic choice (the first Active
+/// access point in creation order).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_sim_set_default(identifier: *const c_char) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
