@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use super::{Sink, Snapshot, Source, Update};
+use super::{NetworkStatus, Sink, Snapshot, Source, Update};
 use crate::engine::USER_CHOICE_ID;
 use crate::engine::record::{ConfigView, InterfaceAddress, InterfaceInfo};
 use crate::timers;
@@ -53,6 +53,8 @@ struct Sim {
     configs: Vec<SimConfig>,
     explicit_default: Option<String>,
     capabilities: Capabilities,
+    /// None until scripted: the engine derives reachability itself.
+    status: Option<NetworkStatus>,
     /// Set when the engine runs the simulated backend; scripting needs it.
     sink: Option<Sink>,
 }
@@ -67,6 +69,7 @@ static SIM: LazyLock<Mutex<Sim>> = LazyLock::new(|| {
         configs: Vec::new(),
         explicit_default: None,
         capabilities: DEFAULT_CAPABILITIES,
+        status: None,
         sink: None,
     })
 });
@@ -97,7 +100,7 @@ impl Sim {
             configurations: self.configs.iter().map(view_of).collect(),
             default_id: self.default_id(),
             capabilities: Some(self.capabilities),
-            status: None,
+            status: self.status,
         }
     }
 }
@@ -292,7 +295,28 @@ pub fn set_capabilities(capabilities: Capabilities) -> Result<(), SimError> {
     })
 }
 
-/// Removes every configuration and restores the default capabilities.
+/// Replaces the network status (None: the engine derives it).
+pub fn set_network_status(status: Option<NetworkStatus>) -> Result<(), SimError> {
+    script(|sim| {
+        sim.status = status;
+        Ok(((), vec![Update::Status(status)]))
+    })
+}
+
+/// Changes one part of the network status. Starting from none scripted,
+/// the other parts read Unknown, no captive portal, and the default
+/// configuration's medium and metering.
+pub fn modify_network_status(change: impl FnOnce(&mut NetworkStatus)) -> Result<(), SimError> {
+    script(|sim| {
+        let status = sim.status.get_or_insert_with(NetworkStatus::default);
+        change(status);
+        let status = Some(*status);
+        Ok(((), vec![Update::Status(status)]))
+    })
+}
+
+/// Removes every configuration, restores the default capabilities and
+/// leaves the network status to the engine.
 pub fn reset() -> Result<(), SimError> {
     script(|sim| {
         let removed: Vec<Update> = sim
@@ -302,8 +326,10 @@ pub fn reset() -> Result<(), SimError> {
             .collect();
         sim.explicit_default = None;
         sim.capabilities = DEFAULT_CAPABILITIES;
+        sim.status = None;
         let mut updates = removed;
         updates.push(Update::Capabilities(DEFAULT_CAPABILITIES));
+        updates.push(Update::Status(None));
         Ok(((), updates))
     })
 }
@@ -396,3 +422,7 @@ fn finish_delayed_start(id: &str, generation: u64) {
         Ok(((), vec![upsert_of(config)]))
     });
 }
+
+#[cfg(test)]
+#[path = "simulated_tests.rs"]
+mod tests;
