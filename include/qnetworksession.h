@@ -851,7 +851,8 @@ enum qns_status qns_sim_set_capabilities(unsigned int capabilities);
 // Sets the reachability the simulated network reports
 // (QNS_REACHABILITY_*). Until one of qns_sim_set_reachability,
 // _set_captive_portal, _set_transport_medium or _set_network_metered is
-// called the simulation reports no network status and the library derives
+// called (or the QNS_SIMULATED_NETWORK file has a `network` line) the
+// simulation reports no network status and the library derives
 // reachability itself; after it, the parts not set read: reachability
 // Unknown, no captive portal, and the default configuration's medium and
 // metering. qns_sim_reset() returns to reporting nothing.
@@ -872,7 +873,8 @@ enum qns_status qns_sim_set_transport_medium(int medium);
 enum qns_status qns_sim_set_network_metered(bool metered);
 
 // Removes every configuration, restores the default capabilities and
-// stops reporting a network status.
+// stops reporting a network status (a QNS_SIMULATED_NETWORK file's network
+// included).
 enum qns_status qns_sim_reset(void);
 
 #ifdef __cplusplus

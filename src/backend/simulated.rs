@@ -1,6 +1,8 @@
 //! The simulated backend: a scriptable network that applications drive from
 //! their own tests (access points, service networks, start outcomes, byte
-//! counters, interface details, capabilities, default).
+//! counters, interface details, capabilities, default, network status).
+//! `QNS_SIMULATED_NETWORK=<file>` loads a network before the engine starts
+//! (simulated_network.rs).
 //!
 //! Its lock is held while it reports to the engine, so concurrent scripting
 //! calls reach the engine in the order they changed the simulation; the
@@ -11,6 +13,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
+use super::simulated_network::{self, Network};
 use super::{NetworkStatus, Sink, Snapshot, Source, Update};
 use crate::engine::USER_CHOICE_ID;
 use crate::engine::record::{ConfigView, InterfaceAddress, InterfaceInfo};
@@ -338,10 +341,34 @@ pub fn reset() -> Result<(), SimError> {
 pub struct SimulatedSource;
 
 impl SimulatedSource {
-    /// The simulation as scripted so far (empty unless a test scripted it).
+    /// The simulation, with the network QNS_SIMULATED_NETWORK names loaded
+    /// into it before the engine's first snapshot (so it is there from the
+    /// first call, without configurationAdded). A bad file loads nothing
+    /// and gives the reason.
     pub fn new() -> Result<SimulatedSource, String> {
+        if let Some(network) = simulated_network::from_environment()? {
+            install(network);
+        }
         Ok(SimulatedSource)
     }
+}
+
+/// Replaces the whole simulation with a loaded network, in one step.
+fn install(network: Network) {
+    let mut sim = SIM.lock();
+    sim.configs = network
+        .configurations
+        .into_iter()
+        .map(|c| SimConfig {
+            view: c.view,
+            start: c.start,
+            bytes: c.bytes,
+            start_generation: 0,
+        })
+        .collect();
+    sim.explicit_default = network.default;
+    sim.capabilities = network.capabilities.unwrap_or(DEFAULT_CAPABILITIES);
+    sim.status = network.status;
 }
 
 impl Source for SimulatedSource {

@@ -1,5 +1,5 @@
 //! The simulation with a recording sink in place of the engine: what it
-//! reports for the network status and the default.
+//! reports for the network status and what a loaded file installs.
 
 use std::sync::Arc;
 
@@ -102,4 +102,55 @@ fn a_user_choice_default_is_reported_as_such() {
         Some(Update::Default(Some(id))) if id == USER_CHOICE_ID
     ));
     assert_eq!(set_default(Some("nowhere")), Err(SimError::NotFound));
+}
+
+#[test]
+fn a_loaded_file_is_the_whole_simulation() {
+    let (_guard, _log) = recording();
+    add(ConfigView::access_point(
+        "old",
+        "Old",
+        Bearer::Ethernet,
+        StateFlags::ACTIVE,
+    ))
+    .unwrap();
+    let network = simulated_network::parse(
+        concat!(
+            "capabilities data-statistics\n",
+            "access-point eth state=active bearer=ethernet bytes-received=7 bytes-sent=9\n",
+            "access-point wifi state=discovered bearer=wlan start=fail:aborted\n",
+            "service-network sn children=wifi,eth\n",
+            "default sn\n",
+            "network reachability=local\n",
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    install(network);
+
+    let snapshot = SimulatedSource.snapshot();
+    let ids: Vec<&str> = snapshot
+        .configurations
+        .iter()
+        .map(|v| v.identifier.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        ["eth", "wifi", "sn"],
+        "the file replaces what was there"
+    );
+    assert!(snapshot.configurations[1].startable);
+    assert!(!snapshot.configurations[0].startable);
+    assert_eq!(snapshot.default_id.as_deref(), Some("sn"));
+    assert_eq!(snapshot.capabilities, Some(Capabilities::DATA_STATISTICS));
+    assert_eq!(
+        snapshot.status.map(|s| s.reachability),
+        Some(Reachability::Local)
+    );
+    assert_eq!(SimulatedSource.statistics("eth"), Some((7, 9)));
+    let sim = SIM.lock();
+    assert_eq!(
+        sim.configs[1].start,
+        StartBehavior::Fail(SessionError::Aborted)
+    );
 }

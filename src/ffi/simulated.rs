@@ -313,7 +313,8 @@ pub extern "C" fn qns_sim_set_capabilities(capabilities: c_uint) -> qns_status {
 /// Sets the reachability the simulated network reports
 /// (QNS_REACHABILITY_*). Until one of qns_sim_set_reachability,
 /// _set_captive_portal, _set_transport_medium or _set_network_metered is
-/// called the simulation reports no network status and the library derives
+/// called (or the QNS_SIMULATED_NETWORK file has a `network` line) the
+/// simulation reports no network status and the library derives
 /// reachability itself; after it, the parts not set read: reachability
 /// Unknown, no captive portal, and the default configuration's medium and
 /// metering. qns_sim_reset() returns to reporting nothing.
@@ -356,7 +357,8 @@ pub extern "C" fn qns_sim_set_network_metered(metered: bool) -> qns_status {
 }
 
 /// Removes every configuration, restores the default capabilities and
-/// stops reporting a network status.
+/// stops reporting a network status (a QNS_SIMULATED_NETWORK file's network
+/// included).
 #[unsafe(no_mangle)]
 pub extern "C" fn qns_sim_reset() -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, { scripted(sim::reset) })
