@@ -29,6 +29,7 @@ static const char LAPTOP[] =
     "default internet\n";
 
 static char file_path[256];
+static bool wrote_file; /* file_path is a file this case wrote */
 
 /* Writes `text` to a fresh temporary file and names it in the variable. */
 static void use_file(const char *text, size_t len) {
@@ -38,6 +39,7 @@ static void use_file(const char *text, size_t len) {
     CHECK(fd >= 0);
     if (fd < 0)
         return;
+    wrote_file = true;
     CHECK(write(fd, text, len) == (ssize_t)len);
     close(fd);
     setenv("QNS_SIMULATED_NETWORK", file_path, 1);
@@ -369,16 +371,93 @@ static void missing_file(void) {
     expect_refused("cannot read it: ");
 }
 
+/* tests/data/qt-bearer-network.conf gives Qt 5.15's bearer tests the rows
+ * they look for, and every configuration a session can use opens (with
+ * Connecting first) and has an interface, as sessionOpenCloseStop needs. */
+static void qt_bearer_network_file(void) {
+    snprintf(file_path, sizeof file_path, "%s", QNS_SOURCE_DIR "/tests/data/qt-bearer-network.conf");
+    setenv("QNS_SIMULATED_NETWORK", file_path, 1);
+    qns_manager *m = started();
+    CHECK_STR(backend_error(), "");
+    /* sessionProperties accepts only these bearerTypeName()s. */
+    static const char *const qt_names[] = {"Unknown", "Ethernet", "WLAN",      "2G",   "CDMA2000",
+                                           "WCDMA",   "HSPA",     "Bluetooth", "WiMAX"};
+    bool idle_wlan = false, idle_cellular = false, idle_network = false, active_ethernet = false;
+    bool defined = false, undefined = false;
+    qns_configuration_list *all = NULL;
+    CHECK_OK(qns_manager_all_configurations(m, 0, &all));
+    for (size_t n = 0; n < qns_configuration_list_size(all); n++) {
+        const qns_configuration *c = qns_configuration_list_get(all, n);
+        unsigned state = qns_configuration_state(c);
+        const char *bearer = qns_configuration_bearer_type_name(c);
+        if (qns_configuration_type(c) == QNS_TYPE_SERVICE_NETWORK) {
+            qns_configuration_list *kids = NULL;
+            CHECK_OK(qns_configuration_children(c, &kids));
+            if (qns_configuration_list_size(kids) <= 1)
+                CHECK(!qns_configuration_is_roaming_available(c));
+            qns_configuration_list_free(kids);
+            idle_network |= state == QNS_STATE_FLAG_DISCOVERED;
+            continue;
+        }
+        bool known = false;
+        for (size_t k = 0; k < sizeof qt_names / sizeof qt_names[0]; k++)
+            known |= strcmp(bearer, qt_names[k]) == 0;
+        CHECK(known);
+        bool cellular = strcmp(bearer, "2G") == 0 || strcmp(bearer, "CDMA2000") == 0 ||
+                        strcmp(bearer, "WCDMA") == 0 || strcmp(bearer, "HSPA") == 0;
+        idle_wlan |= state == QNS_STATE_FLAG_DISCOVERED && strcmp(bearer, "WLAN") == 0;
+        idle_cellular |= state == QNS_STATE_FLAG_DISCOVERED && cellular;
+        active_ethernet |= state == QNS_STATE_FLAG_ACTIVE && strcmp(bearer, "Ethernet") == 0;
+        defined |= state == QNS_STATE_FLAG_DEFINED;
+        undefined |= state == QNS_STATE_FLAG_UNDEFINED;
+    }
+    CHECK(idle_wlan && idle_cellular && idle_network && active_ethernet && defined && undefined);
+
+    for (size_t n = 0; n < qns_configuration_list_size(all); n++) {
+        const qns_configuration *c = qns_configuration_list_get(all, n);
+        unsigned state = qns_configuration_state(c);
+        if ((state & QNS_STATE_FLAG_DISCOVERED) != QNS_STATE_FLAG_DISCOVERED)
+            continue;
+        trace t = {{0}};
+        qns_session *s = NULL;
+        CHECK_OK(qns_session_new(c, NULL, &s));
+        watch_session(&t, s);
+        CHECK_OK(qns_session_open(s));
+        CHECK(qns_session_wait_for_opened(s, 30000));
+        dispatch_all();
+        if (state != QNS_STATE_FLAG_ACTIVE && strncmp(t.text, "state:2 ", 8) != 0) {
+            qns_test_failures++;
+            fprintf(stderr, "%s: no Connecting first: %s\n", cfg_id(c), t.text);
+        }
+        qns_interface *i = NULL;
+        CHECK_OK(qns_session_interface(s, &i));
+        CHECK(qns_interface_is_valid(i));
+        qns_interface_free(i);
+        CHECK_OK(qns_session_close(s));
+        qns_session_free(s);
+    }
+    qns_configuration_list_free(all);
+
+    qns_configuration *def = NULL;
+    CHECK_OK(qns_manager_default_configuration(m, &def));
+    CHECK_EQ_INT(qns_configuration_type(def), QNS_TYPE_USER_CHOICE);
+    CHECK_STR(name_of(def), "UserChoice");
+    CHECK_EQ_INT(qns_configuration_state(def), QNS_STATE_FLAG_DISCOVERED);
+    qns_configuration_free(def);
+    qns_manager_free(m);
+}
+
 static int passed, failed;
 
 /* Runs one case in a child; its exit status is its failure count. */
 static void in_child(const char *name, void (*fn)(void)) {
     fflush(stdout);
     file_path[0] = '\0';
+    wrote_file = false;
     pid_t pid = fork();
     if (pid == 0) {
         fn();
-        if (strncmp(file_path, "/nonexistent", 12) != 0 && file_path[0])
+        if (wrote_file)
             unlink(file_path);
         _exit(qns_test_failures > 255 ? 255 : qns_test_failures);
     }
@@ -404,6 +483,7 @@ int main(void) {
     IN_CHILD(counters_through_an_open_session);
     IN_CHILD(user_choice_default);
     IN_CHILD(empty_variable_is_no_file);
+    IN_CHILD(qt_bearer_network_file);
     IN_CHILD(bad_bearer);
     IN_CHILD(unknown_key);
     IN_CHILD(duplicate_identifier);
