@@ -45,8 +45,9 @@ pub fn parse(text: &[u8]) -> Result<Network, LineError> {
 #[derive(Default)]
 struct File {
     configurations: Vec<Scripted>,
-    /// Identifier -> (line, position in `configurations`).
-    declared: HashMap<String, (usize, usize)>,
+    /// Every identifier a line declares, even one whose line has an error
+    /// (so other lines' references to it do not give errors of their own).
+    declared: HashMap<String, Declared>,
     /// Lines that name other lines' identifiers, checked once all are read.
     references: Vec<Reference>,
     interfaces: HashMap<String, usize>,
@@ -54,6 +55,13 @@ struct File {
     capabilities: Option<(usize, Capabilities)>,
     status: Option<(usize, NetworkStatus)>,
     errors: Vec<LineError>,
+}
+
+struct Declared {
+    line: usize,
+    kind: ConfigType,
+    /// Its position in `configurations` once its line was read without error.
+    at: Option<usize>,
 }
 
 enum Reference {
@@ -113,6 +121,7 @@ impl File {
         ];
         const FLAGS: &[&str] = &["metered", "roaming-available"];
         let (id, rest) = identifier("access-point", words)?;
+        self.claim(line, &id, ConfigType::InternetAccessPoint)?;
         let mut fields = Fields::new("access-point", rest, KEYS, FLAGS)?;
         let state = fields.take("state", |w| one_of("state", &w.text, STATES))?;
         let Some(state) = state else {
@@ -139,14 +148,12 @@ impl File {
             .unwrap_or(StartBehavior::Succeed);
         let received = fields.take("bytes-received", counter)?;
         let sent = fields.take("bytes-sent", counter)?;
-        self.declare(
-            line,
-            Scripted {
-                view,
-                start,
-                bytes: (received.unwrap_or(0), sent.unwrap_or(0)),
-            },
-        )
+        self.declare(Scripted {
+            view,
+            start,
+            bytes: (received.unwrap_or(0), sent.unwrap_or(0)),
+        });
+        Ok(())
     }
 
     /// `service-network <id> key=value…`
@@ -154,6 +161,7 @@ impl File {
         const KEYS: &[&str] = &["name", "children", "purpose", "roaming-available"];
         const FLAGS: &[&str] = &["roaming-available"];
         let (id, rest) = identifier("service-network", words)?;
+        self.claim(line, &id, ConfigType::ServiceNetwork)?;
         let mut fields = Fields::new("service-network", rest, KEYS, FLAGS)?;
         let name = fields.take("name", |w| Ok(w.text.clone()))?;
         let mut view = ConfigView::access_point(
@@ -172,14 +180,12 @@ impl File {
             line,
             children: view.children.clone(),
         });
-        self.declare(
-            line,
-            Scripted {
-                view,
-                start: StartBehavior::Succeed,
-                bytes: (0, 0),
-            },
-        )
+        self.declare(Scripted {
+            view,
+            start: StartBehavior::Succeed,
+            bytes: (0, 0),
+        });
+        Ok(())
     }
 
     /// `interface <access-point-id> key=value…`
@@ -273,22 +279,33 @@ impl File {
         Ok(())
     }
 
-    fn declare(&mut self, line: usize, config: Scripted) -> Result<(), String> {
-        let id = config.view.identifier.clone();
-        if let Some((first, _)) = self.declared.get(&id) {
+    /// Takes an identifier for this line, before the rest of it is read.
+    fn claim(&mut self, line: usize, id: &str, kind: ConfigType) -> Result<(), String> {
+        if let Some(first) = self.declared.get(id) {
             return Err(format!(
-                "identifier \"{id}\" is already declared on line {first}"
+                "identifier \"{id}\" is already declared on line {}",
+                first.line
             ));
         }
-        self.declared.insert(id, (line, self.configurations.len()));
-        self.configurations.push(config);
+        let declared = Declared {
+            line,
+            kind,
+            at: None,
+        };
+        self.declared.insert(id.to_owned(), declared);
         Ok(())
     }
 
+    /// Adds the configuration of a line read without error (claimed first).
+    fn declare(&mut self, config: Scripted) {
+        if let Some(declared) = self.declared.get_mut(&config.view.identifier) {
+            declared.at = Some(self.configurations.len());
+        }
+        self.configurations.push(config);
+    }
+
     fn kind_of(&self, id: &str) -> Option<ConfigType> {
-        self.declared
-            .get(id)
-            .map(|(_, at)| self.configurations[*at].view.kind)
+        self.declared.get(id).map(|d| d.kind)
     }
 
     /// Resolves what lines say about each other, then gives the network or
@@ -341,10 +358,11 @@ impl File {
                 access_point,
                 info,
             } => match self.declared.get(&access_point) {
-                Some((_, at))
-                    if self.configurations[*at].view.kind == ConfigType::InternetAccessPoint =>
-                {
-                    self.configurations[*at].view.interface = Some(Arc::new(info));
+                Some(d) if d.kind == ConfigType::InternetAccessPoint => {
+                    // Without a position its own line failed, and says so.
+                    if let Some(at) = d.at {
+                        self.configurations[at].view.interface = Some(Arc::new(info));
+                    }
                     Ok(())
                 }
                 Some(_) => Err((

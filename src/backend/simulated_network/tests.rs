@@ -466,6 +466,18 @@ fn the_first_bad_line_is_the_one_reported() {
 }
 
 #[test]
+fn a_bad_declaration_is_reported_not_the_references_to_it() {
+    let (line, message) = error_of(concat!(
+        "default x\n",
+        "service-network sn children=x\n",
+        "interface x name=x0\n",
+        "access-point x state=bogus\n",
+    ));
+    assert_eq!(line, 4, "{message}");
+    assert!(message.starts_with("state \"bogus\""), "{message}");
+}
+
+#[test]
 fn a_byte_order_mark_and_crlf_are_accepted() {
     let network = parsed("\u{FEFF}access-point a state=active\r\ndefault a\r\n");
     assert_eq!(network.default.as_deref(), Some("a"));
