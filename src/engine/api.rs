@@ -83,8 +83,13 @@ impl Manager {
         engine().lock().lookup(id)
     }
 
+    /// The default while it is Active; a UserChoice default while
+    /// something could be opened.
     pub fn default_configuration(&self) -> Option<Arc<Record>> {
         let st = engine().lock();
+        if st.default_is_user_choice() {
+            return Some(st.user_choice.clone()).filter(|r| r.state().is_discovered());
+        }
         st.default_record().filter(|r| r.state().is_active())
     }
 

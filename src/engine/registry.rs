@@ -272,7 +272,7 @@ impl EngineState {
 
     /// UserChoice is Discovered while anything is at least Discovered, else
     /// Defined (compat: Qt's defaultConfiguration test wants exactly that,
-    /// never Active).
+    /// never Active), whether or not it is the backend's default.
     fn refresh_user_choice(&mut self) {
         let state = if self.records.iter().any(|r| r.state().is_discovered()) {
             StateFlags::DISCOVERED
@@ -295,20 +295,41 @@ impl EngineState {
         }
     }
 
-    /// defaultConfiguration(): the backend's default (that of the first
-    /// source naming one) while it is Active; else, as Qt did, the first
-    /// Active access point by bearer: Ethernet, then WLAN, then any other
-    /// (ties by creation order). None only when nothing is Active.
+    /// defaultConfiguration()'s access point: the backend's default (that
+    /// of the first source naming one) while it is Active; else, as Qt did,
+    /// the first Active access point by bearer: Ethernet, then WLAN, then
+    /// any other (ties by creation order). None only when nothing is
+    /// Active. A backend that names UserChoice leaves the choice to the
+    /// user: then it is what a UserChoice session opens (the same order,
+    /// else the first access point a start brings up).
     pub(crate) fn default_record(&self) -> Option<Arc<Record>> {
-        let from_backend = self
-            .sources
-            .iter()
-            .filter_map(|s| s.default_id.as_ref())
-            .find_map(|id| self.by_id.get(id))
-            .filter(|r| r.state().is_active());
-        if let Some(record) = from_backend {
-            return Some(record.clone());
+        match self.named_default() {
+            Some(USER_CHOICE_ID) => self.user_choice_pick(),
+            Some(id) => self
+                .by_id
+                .get(id)
+                .filter(|r| r.state().is_active())
+                .cloned()
+                .or_else(|| self.first_active_by_bearer()),
+            None => self.first_active_by_bearer(),
         }
+    }
+
+    /// The first default a source names that exists (UserChoice always does).
+    fn named_default(&self) -> Option<&str> {
+        self.sources
+            .iter()
+            .filter_map(|s| s.default_id.as_deref())
+            .find(|id| *id == USER_CHOICE_ID || self.by_id.contains_key(*id))
+    }
+
+    /// The backend's default is UserChoice (defaultConfiguration() returns it).
+    pub(crate) fn default_is_user_choice(&self) -> bool {
+        self.named_default() == Some(USER_CHOICE_ID)
+    }
+
+    /// Qt's fallback order for a default: Active Ethernet, WLAN, other.
+    fn first_active_by_bearer(&self) -> Option<Arc<Record>> {
         let rank = |r: &Record| match r.bearer().family() {
             Bearer::Ethernet => 0,
             Bearer::Wlan => 1,
@@ -319,6 +340,16 @@ impl EngineState {
             .filter(|r| r.kind == ConfigType::InternetAccessPoint && r.state().is_active())
             .min_by_key(|r| rank(r))
             .cloned()
+    }
+
+    /// The user's pick when nobody asks them.
+    fn user_choice_pick(&self) -> Option<Arc<Record>> {
+        self.first_active_by_bearer().or_else(|| {
+            self.records
+                .iter()
+                .find(|r| r.kind == ConfigType::InternetAccessPoint && r.state().is_discovered())
+                .cloned()
+        })
     }
 
     /// allConfigurations(filter): access points by creation, then service
