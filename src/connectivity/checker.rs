@@ -57,7 +57,7 @@ impl Checker {
         });
         let worker = shared.clone();
         let thread = std::thread::Builder::new()
-            .name("qns-connectivity".into())
+            .name("qns-check".into())
             .spawn(move || run(&worker, &config, &on_result))?;
         Ok(Checker {
             shared,
