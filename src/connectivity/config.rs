@@ -9,9 +9,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Periodic re-checks never come more often than this (outside tests).
 pub const MIN_RECHECK_INTERVAL: Duration = Duration::from_secs(5 * 60);
 /// Limit of the status line and headers.
-pub const MAX_HEAD: usize = 16 * 1024;
+pub(crate) const MAX_HEAD: usize = 16 * 1024;
 /// Limit of a 200's body that is compared (a longer one cannot match).
-pub const MAX_BODY: usize = 16 * 1024;
+pub(crate) const MAX_BODY: usize = 16 * 1024;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckConfig {

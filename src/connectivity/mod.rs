@@ -18,7 +18,7 @@ mod wait;
 
 pub use checker::{Checker, ResultCallback};
 pub use classify::{FailReason, Outcome, Stage};
-pub use config::{CheckConfig, DEFAULT_TIMEOUT, MAX_BODY, MAX_HEAD, MIN_RECHECK_INTERVAL};
+pub use config::{CheckConfig, DEFAULT_TIMEOUT, MIN_RECHECK_INTERVAL};
 pub use probe::check;
 pub use url::{CheckUrl, Host, UrlError, parse_url};
 
