@@ -442,7 +442,7 @@ static int rerun(const char *mode) {
 
 static void fallbacks(void) {
     sh("ip addr add fd00:10::1/64 dev a0 nodad");
-    sh("ip link add c0 type veth peer name c1 && sysctl -qw net.ipv6.conf.c0.disable_ipv6=1 && "
+    sh("ip link add c0 type veth peer name c1 && echo 1 > /proc/sys/net/ipv6/conf/c0/disable_ipv6 && "
        "ip link set c1 up && ip link set c0 up && ip addr add 10.12.0.1/24 dev c0");
     settle();
     int rc = rerun("--address-fallback");
