@@ -9,6 +9,8 @@ pub mod connectivity;
 pub mod engine;
 pub mod event_loop;
 pub mod ffi;
+pub mod fork_guard;
+pub mod liveness;
 pub mod signals;
 mod timers;
 pub mod types;
