@@ -388,6 +388,16 @@ static int address_fallback(void) {
     CHECK_EQ_INT(getsockname(fd, (struct sockaddr *)&in6, &len), 0);
     CHECK_STR(inet_ntop(AF_INET6, &in6.sin6_addr, ip, sizeof ip), "fd00:10::1");
     close(fd);
+    /* Only a link-local IPv6 address: bound with the interface as scope. */
+    qns_session *d = open_on("d0");
+    fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    CHECK_OK(qns_session_bind_socket(d, fd));
+    len = sizeof in6;
+    CHECK_EQ_INT(getsockname(fd, (struct sockaddr *)&in6, &len), 0);
+    CHECK_STR(inet_ntop(AF_INET6, &in6.sin6_addr, ip, sizeof ip), "fe80::d0");
+    CHECK_EQ_INT(in6.sin6_scope_id, if_nametoindex("d0"));
+    close(fd);
+    qns_session_free(d);
     /* No address of the socket's family on the interface. */
     qns_session *c = open_on("c0");
     fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -444,6 +454,9 @@ static void fallbacks(void) {
     sh("ip addr add fd00:10::1/64 dev a0 nodad");
     sh("ip link add c0 type veth peer name c1 && echo 1 > /proc/sys/net/ipv6/conf/c0/disable_ipv6 && "
        "ip link set c1 up && ip link set c0 up && ip addr add 10.12.0.1/24 dev c0");
+    sh("ip link add d0 type veth peer name d1 && ip link set d0 addrgenmode none && "
+       "ip link set d1 up && ip link set d0 up && ip addr add 10.13.0.1/24 dev d0 && "
+       "ip addr add fe80::d0/64 dev d0 nodad");
     settle();
     int rc = rerun("--address-fallback");
     if (rc == 77)
