@@ -873,6 +873,30 @@ enum qns_status qns_sim_set_network_metered(bool metered);
 // included).
 enum qns_status qns_sim_reset(void);
 
+// Binds the socket `fd` to the network interface the session uses, so its
+// traffic leaves through that interface whatever the routing table prefers:
+// SO_BINDTODEVICE where the kernel permits it, otherwise (EPERM: an older
+// kernel without CAP_NET_RAW) bind() to the interface's address of the
+// socket's family, port 0 (a global address first; IPv6 link-local with the
+// interface as scope). Call it before connect(), listen() or the first
+// sendto(). Roaming (make-before-break): after migrate() and
+// newConfigurationActivated, bind a new socket and connect it on the new
+// access point while the old socket still works on the old one; then
+// accept() and close the old socket.
+//
+// Returns QNS_OK, or: QNS_ERR_NULL_ARGUMENT (s NULL);
+// QNS_ERR_INVALID_ARGUMENT (fd negative, closed or not a socket; errno says
+// which); QNS_ERR_WRONG_TYPE (not an AF_INET or AF_INET6 socket);
+// QNS_ERR_WRONG_STATE (the session's state is not Connected or Roaming, or
+// it has no interface; like interface(), a session is Connected while its
+// configuration is Active, whether or not this session opened it); QNS_ERR_NOT_FOUND (the fallback found no address of the
+// socket's family on the interface); QNS_ERR_SYSTEM (the kernel refused,
+// errno set: EPERM for a socket already bound to another device without
+// CAP_NET_RAW, EINVAL for one already bound to an address). The socket stays
+// the caller's. Thread: any.
+enum qns_status qns_session_bind_socket(const struct qns_session *s,
+                                        int fd);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

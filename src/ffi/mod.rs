@@ -14,6 +14,7 @@ pub mod interface;
 pub mod manager;
 pub mod session;
 pub mod simulated;
+pub mod socket;
 pub(crate) mod support;
 
 use std::ffi::{c_char, c_int};
