@@ -2,8 +2,11 @@
 //! per second under a flood of address changes, with the default receive
 //! buffer, and whether the kernel had to drop events (a re-read). Also the
 //! backend thread's CPU time, which gives its capacity in events per
-//! CPU-second (the wall-clock rate is paced by `ip`, the producer). Run by
-//! benches/netlink.sh; creates its own network namespace (root).
+//! CPU-second (the wall-clock rate is paced by `ip`, the producer). Then the
+//! same capacity while the flooded interface already carries 10 and then
+//! 2,500 addresses: the cost of one change should not grow with how many
+//! addresses its interface has. Run by benches/netlink.sh; creates its own
+//! network namespace (root).
 
 use std::process::Command;
 use std::sync::atomic::Ordering;
@@ -47,6 +50,45 @@ fn backend_thread_cpu_ns() -> u64 {
     0
 }
 
+/// Waits until no event has arrived for 300 ms (or 60 s passed).
+fn settle() {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = COUNTERS.events.load(Ordering::Relaxed);
+    let mut quiet_since = Instant::now();
+    while Instant::now() < deadline && quiet_since.elapsed() < Duration::from_millis(300) {
+        std::thread::sleep(Duration::from_millis(5));
+        let now = COUNTERS.events.load(Ordering::Relaxed);
+        if now != last {
+            last = now;
+            quiet_since = Instant::now();
+        }
+    }
+}
+
+/// Runs an `ip -batch` file and reports events, re-reads and the backend
+/// thread's capacity; returns the events per CPU-second.
+fn measure(label: &str, batch: String) -> f64 {
+    std::fs::write("/tmp/qns-bench-flood.batch", batch).unwrap();
+    settle();
+    let events0 = COUNTERS.events.load(Ordering::Relaxed);
+    let resyncs0 = COUNTERS.resyncs.load(Ordering::Relaxed);
+    let cpu0 = backend_thread_cpu_ns();
+    let t = Instant::now();
+    sh("ip -batch /tmp/qns-bench-flood.batch");
+    let produced = t.elapsed().as_secs_f64();
+    settle();
+    let events = COUNTERS.events.load(Ordering::Relaxed) - events0;
+    let resyncs = COUNTERS.resyncs.load(Ordering::Relaxed) - resyncs0;
+    let cpu = (backend_thread_cpu_ns() - cpu0) as f64 / 1e9;
+    let capacity = events as f64 / cpu.max(1e-9);
+    println!(
+        "{label}: {events} events in {produced:.3} s ({:.0}/s, paced by ip), {resyncs} resyncs; \
+         backend thread CPU {cpu:.3} s = {capacity:.0} events per CPU-second",
+        events as f64 / produced,
+    );
+    capacity
+}
+
 fn flood(count: usize) {
     let batch: String = (0..count)
         .map(|i| {
@@ -54,34 +96,30 @@ fn flood(count: usize) {
             format!("address add 10.{a}.{b}.{c}/32 dev fl{}\n", i % DEVICES)
         })
         .collect();
-    std::fs::write("/tmp/qns-bench-flood.batch", batch).unwrap();
-    let events0 = COUNTERS.events.load(Ordering::Relaxed);
-    let resyncs0 = COUNTERS.resyncs.load(Ordering::Relaxed);
-    let cpu0 = backend_thread_cpu_ns();
-    let t = Instant::now();
-    sh("ip -batch /tmp/qns-bench-flood.batch");
-    // Each address add is two events (the address and its local route).
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while COUNTERS.events.load(Ordering::Relaxed) - events0 < 2 * count as u64
-        && COUNTERS.resyncs.load(Ordering::Relaxed) == resyncs0
-        && Instant::now() < deadline
-    {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let elapsed = t.elapsed().as_secs_f64();
-    let events = COUNTERS.events.load(Ordering::Relaxed) - events0;
-    let resyncs = COUNTERS.resyncs.load(Ordering::Relaxed) - resyncs0;
-    let cpu = (backend_thread_cpu_ns() - cpu0) as f64 / 1e9;
-    println!(
-        "flood of {count} address adds: {events} events in {elapsed:.3} s ({:.0}/s, paced by ip), {resyncs} resyncs; \
-         backend thread CPU {cpu:.3} s = {:.0} events per CPU-second",
-        events as f64 / elapsed,
-        events as f64 / cpu.max(1e-9)
-    );
+    measure(&format!("flood of {count} address adds"), batch);
     for d in 0..DEVICES {
         sh(&format!("ip addr flush dev fl{d}"));
     }
-    std::thread::sleep(Duration::from_millis(300));
+}
+
+/// fl0 carries `carried` addresses; then one more is added and removed
+/// `cycles` times (4 events a cycle: the address and its local route, each
+/// way).
+fn flood_on_loaded(carried: usize, cycles: usize) -> f64 {
+    let load: String = (0..carried)
+        .map(|i| format!("address add 10.200.{}.{}/32 dev fl0\n", i / 256, i % 256))
+        .collect();
+    std::fs::write("/tmp/qns-bench-load.batch", load).unwrap();
+    sh("ip -batch /tmp/qns-bench-load.batch");
+    let batch: String = (0..cycles)
+        .map(|_| "address add 10.201.0.1/32 dev fl0\naddress del 10.201.0.1/32 dev fl0\n")
+        .collect();
+    let capacity = measure(
+        &format!("{cycles} add/remove cycles on an interface with {carried} addresses"),
+        batch,
+    );
+    sh("ip addr flush dev fl0");
+    capacity
 }
 
 fn main() {
@@ -101,5 +139,21 @@ fn main() {
     for count in [10_000, 50_000] {
         flood(count);
     }
+    // Alternating, three times each: the machine is shared and noisy.
+    let (mut few, mut many) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        few.push(flood_on_loaded(10, 5_000));
+        many.push(flood_on_loaded(2_500, 5_000));
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (few, many) = (median(&mut few), median(&mut many));
+    println!(
+        "capacity with 10 addresses {few:.0} vs 2500 addresses {many:.0} events per CPU-second (medians of 3): \
+         ratio {:.2}",
+        few / many
+    );
     manager.release();
 }
