@@ -143,6 +143,13 @@ pub trait Source: Send + Sync {
     fn refresh(&self);
     /// (received, sent) byte counters of an access point's interface.
     fn statistics(&self, identifier: &str) -> Option<(u64, u64)>;
+    /// How long counters read from it may stand for a later read: a
+    /// session's baseline at open() then comes from the record's last read
+    /// under the same lock hold, without a second trip to the source. Zero
+    /// (the default): every baseline is a fresh read.
+    fn statistics_reuse(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
     /// Turns the optional connectivity check (SPEC §8) on with this
     /// configuration, or off with None. Sources with their own notion of
     /// connectivity (NetworkManager) or none (simulated) ignore it.

@@ -398,6 +398,9 @@ impl EngineState {
 
     /// Delivers the outbox to every manager (end of each engine operation).
     pub(crate) fn flush_manager_signals(&mut self) {
+        if self.manager_outbox.is_empty() {
+            return;
+        }
         for payload in std::mem::take(&mut self.manager_outbox) {
             for manager in self.managers.values() {
                 super::connections::emit(&manager.connections, &manager.lp, &payload);

@@ -2,7 +2,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Instant;
 
 use super::IdMap;
 use super::record::{ConfigView, NO_SOURCE, Record};
@@ -50,6 +49,8 @@ pub struct SourceState {
     pub(super) status: Option<NetworkStatus>,
     /// A refresh was asked of it and it has not reported RefreshCompleted.
     pub(super) refreshing: bool,
+    /// Source::statistics_reuse.
+    pub(super) statistics_reuse: std::time::Duration,
 }
 
 impl Default for SourceState {
@@ -59,6 +60,7 @@ impl Default for SourceState {
             capabilities: Capabilities::empty(),
             status: None,
             refreshing: false,
+            statistics_reuse: std::time::Duration::ZERO,
         }
     }
 }
@@ -118,7 +120,7 @@ pub struct SessionData {
     pub(super) error: SessionError,
     pub(super) error_text: &'static str,
     pub(super) usage: UsagePolicies,
-    pub(super) connected_at: Option<Instant>,
+    pub(super) connected_at: Option<crate::clock::Tick>,
     pub(super) stats: Statistics,
     pub(super) connect_in_background: Option<bool>,
     /// The system's own text for the last failure (BackendErrorMessage).
@@ -187,7 +189,9 @@ impl SessionData {
 }
 
 impl EngineState {
-    pub(super) fn new(snapshots: Vec<Snapshot>) -> Self {
+    /// `sources`: each source's snapshot and statistics reuse window.
+    pub(super) fn new(sources: Vec<(Snapshot, std::time::Duration)>) -> Self {
+        let (snapshots, reuse): (Vec<Snapshot>, Vec<_>) = sources.into_iter().unzip();
         let user_choice = Record::new(
             0,
             NO_SOURCE,
@@ -211,7 +215,13 @@ impl EngineState {
             by_id: HashMap::new(),
             by_alias: HashMap::new(),
             user_choice,
-            sources: snapshots.iter().map(|_| SourceState::default()).collect(),
+            sources: reuse
+                .into_iter()
+                .map(|statistics_reuse| SourceState {
+                    statistics_reuse,
+                    ..SourceState::default()
+                })
+                .collect(),
             online: false,
             capabilities: Capabilities::empty(),
             sessions: IdMap::default(),
