@@ -44,6 +44,14 @@ pub enum Update {
     Upsert(ConfigView),
     /// A configuration disappeared.
     Remove(String),
+    /// Only addresses of a configuration's interface changed (added: true),
+    /// in order: the rest of its last view stands. A source with many
+    /// addresses on one interface reports a change in the size of the
+    /// change, not of the list.
+    Addresses {
+        id: String,
+        changes: Vec<(crate::engine::record::InterfaceAddress, bool)>,
+    },
     /// The source's whole view (after lost events, or a refresh): the engine
     /// diffs it against this source's records only.
     Resync(Snapshot),

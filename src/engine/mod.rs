@@ -11,6 +11,7 @@ mod roaming;
 mod session;
 mod state;
 mod status;
+mod tally;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};

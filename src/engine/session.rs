@@ -620,13 +620,37 @@ impl EngineState {
         }
     }
 
-    /// After any change of records: move every session to what they say.
+    /// After a batch of record changes: move the sessions whose records
+    /// changed to what they say (the others have nothing new to derive).
     pub(crate) fn reevaluate_sessions(&mut self, fx: &mut Effects) {
-        let ids: Vec<u64> = self.sessions.keys().copied().collect();
-        for sid in ids {
-            self.reevaluate(sid, fx);
+        if !self.changed.is_empty() || !self.touched_networks.is_empty() {
+            let ids: Vec<u64> = self
+                .sessions
+                .iter()
+                .filter(|(_, sd)| self.affects(sd))
+                .map(|(id, _)| *id)
+                .collect();
+            for sid in ids {
+                self.reevaluate(sid, fx);
+            }
         }
         self.changed.clear();
+        self.touched_networks.clear();
+    }
+
+    /// Whether the batch changed a record the session follows or holds, or
+    /// a member of the service network it is on.
+    fn affects(&self, sd: &SessionData) -> bool {
+        let changed = |r: &Arc<Record>| self.changed.contains(&r.serial);
+        let roam = match &sd.roam {
+            Roam::None => None,
+            Roam::Offered { candidate, .. } => Some(candidate),
+            Roam::Migrated { previous } => Some(previous),
+        };
+        sd.target()
+            .is_some_and(|t| changed(t) || self.touched_networks.contains(&t.serial))
+            || sd.in_use.as_ref().is_some_and(changed)
+            || roam.is_some_and(changed)
     }
 
     fn reevaluate(&mut self, sid: u64, fx: &mut Effects) {

@@ -37,6 +37,10 @@ pub struct EngineState {
     pub(super) changed: HashSet<u64>,
     /// Manager signals of the operation in progress (see emit_to_managers).
     pub(super) manager_outbox: Vec<crate::signals::Payload>,
+    /// Counts over all records, kept change by change (see tally.rs).
+    pub(super) tally: super::tally::Tally,
+    /// Service networks whose members changed in the batch being applied.
+    pub(super) touched_networks: HashSet<u64>,
     /// Reachability and the rest, as last derived (SPEC §8).
     pub(super) network_info: super::status::NetworkInfo,
 }
@@ -230,6 +234,8 @@ impl EngineState {
             next_id: 0,
             next_serial: 0,
             changed: HashSet::new(),
+            tally: Default::default(),
+            touched_networks: HashSet::new(),
             manager_outbox: Vec::new(),
             network_info: Default::default(),
         };
