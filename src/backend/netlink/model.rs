@@ -415,10 +415,10 @@ impl KernelModel {
     }
 
     fn mark_reported(&mut self, view: &ConfigView) {
-        if let Some(entry) = self.ids.get(&view.identifier).copied() {
-            if let Some(entry) = self.links.get_mut(&entry) {
-                entry.reported = Some(view.state);
-            }
+        if let Some(index) = self.ids.get(&view.identifier).copied()
+            && let Some(entry) = self.links.get_mut(&index)
+        {
+            entry.reported = Some(view.state);
         }
     }
 
