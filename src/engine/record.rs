@@ -4,9 +4,13 @@
 
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
+use crate::backend::SourceId;
 use crate::types::{Bearer, ConfigType, Purpose, StateFlags};
+
+/// The owner of records no source reports (UserChoice).
+pub const NO_SOURCE: SourceId = SourceId::MAX;
 
 pub const DEFAULT_CONNECT_TIMEOUT_MS: i32 = 30_000;
 
@@ -29,6 +33,9 @@ pub struct ConfigView {
     /// A start request would bring it up (e.g. administratively down), as
     /// opposed to Discovered and waiting for an address by itself.
     pub startable: bool,
+    /// Other identifiers configurationFromIdentifier finds it by
+    /// ("uuid:<uuid>" for a NetworkManager profile).
+    pub aliases: Vec<String>,
 }
 
 impl ConfigView {
@@ -45,6 +52,7 @@ impl ConfigView {
             metered: false,
             interface: None,
             startable: false,
+            aliases: Vec::new(),
         }
     }
 }
@@ -75,8 +83,11 @@ pub struct ViewChange {
 
 pub struct Record {
     pub serial: u64,
-    pub identifier: String,
+    /// Changes only when the owning source renames it (Update::Rename).
+    identifier: RwLock<Arc<str>>,
     pub kind: ConfigType,
+    /// The source that reports it and carries out its commands.
+    pub source: SourceId,
     pub data: Mutex<RecordData>,
 }
 
@@ -91,20 +102,26 @@ pub struct RecordData {
     pub metered: bool,
     pub interface: Option<Arc<InterfaceInfo>>,
     pub startable: bool,
+    pub aliases: Vec<String>,
     pub valid: bool,
     pub connect_timeout_ms: i32,
     /// Sessions of this process holding this access point open.
     pub open_count: u32,
     /// This library brought the interface up, so the last close takes it down.
     pub started_by_us: bool,
+    /// This library asked its source to take it down and the source has not
+    /// yet reported it down (nor that the stop failed): an Active state is
+    /// stale, so an open() starts it again instead of trusting it.
+    pub stopping: bool,
 }
 
 impl Record {
-    pub fn new(serial: u64, view: &ConfigView) -> Arc<Record> {
+    pub fn new(serial: u64, source: SourceId, view: &ConfigView) -> Arc<Record> {
         Arc::new(Record {
             serial,
-            identifier: view.identifier.clone(),
+            identifier: RwLock::new(view.identifier.as_str().into()),
             kind: view.kind,
+            source,
             data: Mutex::new(RecordData {
                 name: view.name.clone(),
                 state: view.state,
@@ -115,16 +132,32 @@ impl Record {
                 metered: view.metered,
                 interface: view.interface.clone(),
                 startable: view.startable,
+                aliases: view.aliases.clone(),
                 valid: true,
                 connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
                 open_count: 0,
                 started_by_us: false,
+                stopping: false,
             }),
         })
     }
 
+    pub fn identifier(&self) -> Arc<str> {
+        self.identifier.read().clone()
+    }
+
+    pub(crate) fn set_identifier(&self, identifier: &str) {
+        *self.identifier.write() = identifier.into();
+    }
+
     pub fn state(&self) -> StateFlags {
         self.data.lock().state
+    }
+
+    /// Active and not on its way down (see RecordData::stopping).
+    pub fn is_usable(&self) -> bool {
+        let d = self.data.lock();
+        d.state.is_active() && !d.stopping
     }
 
     pub fn is_valid(&self) -> bool {
@@ -144,11 +177,24 @@ impl Record {
         (self.kind == ConfigType::ServiceNetwork && d.children.len() >= 2) || d.roaming_hint
     }
 
-    /// bearerTypeName(): "" for anything but an access point.
-    pub fn bearer_type_name(&self) -> &'static str {
+    /// bearerType(): Unknown for anything but a valid access point (compat:
+    /// a removed configuration loses its bearer).
+    pub fn bearer(&self) -> Bearer {
+        let d = self.data.lock();
         match self.kind {
-            ConfigType::InternetAccessPoint => self.data.lock().bearer.name(),
-            _ => "",
+            ConfigType::InternetAccessPoint if d.valid => d.bearer,
+            _ => Bearer::Unknown,
+        }
+    }
+
+    /// bearerTypeName(): "" for anything but a valid access point.
+    pub fn bearer_type_name(&self) -> &'static str {
+        let valid_access_point =
+            self.kind == ConfigType::InternetAccessPoint && self.data.lock().valid;
+        if valid_access_point {
+            self.bearer().name()
+        } else {
+            ""
         }
     }
 
@@ -166,6 +212,9 @@ impl Record {
             || d.children != view.children
             || before_roaming != (view.children.len(), view.roaming_available);
         d.name.clone_from(&view.name);
+        if !state.is_active() {
+            d.stopping = false;
+        }
         d.state = state;
         d.purpose = view.purpose;
         d.bearer = view.bearer;
@@ -175,12 +224,13 @@ impl Record {
         d.metered = view.metered;
         d.startable = view.startable;
         d.interface.clone_from(&view.interface);
+        d.aliases.clone_from(&view.aliases);
         ViewChange { observable, any }
     }
 }
 
 impl std::fmt::Debug for Record {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Record({} #{})", self.identifier, self.serial)
+        write!(f, "Record({} #{})", self.identifier(), self.serial)
     }
 }

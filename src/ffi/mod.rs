@@ -12,9 +12,11 @@ pub mod constants;
 pub mod event_loop;
 pub mod interface;
 pub mod manager;
+pub mod network_info;
 pub mod session;
 pub mod simulated;
-mod support;
+pub mod socket;
+pub(crate) mod support;
 
 use std::ffi::{c_char, c_int};
 
@@ -54,6 +56,12 @@ pub enum qns_status {
     QNS_ERR_SYSTEM = 13,
     /// An internal error was caught at the boundary; the library state is intact.
     QNS_ERR_INTERNAL = 14,
+    /// This process was forked after the library started: only the parent
+    /// may use it (the child has none of its threads). exec() first.
+    QNS_ERR_FORKED = 15,
+    /// A valid value this library does not support (an https:// URL: it
+    /// carries no TLS).
+    QNS_ERR_UNSUPPORTED = 16,
 }
 
 pub use qns_status::*;
@@ -77,6 +85,8 @@ pub extern "C" fn qns_status_str(status: c_int) -> *const c_char {
         12 => b"the identifier already exists\0",
         13 => b"the operating system refused\0",
         14 => b"internal error\0",
+        15 => b"the process forked after the library started; only the parent may use it\0",
+        16 => b"not supported by this library\0",
         _ => b"unknown status\0",
     };
     text.as_ptr().cast()
@@ -88,13 +98,15 @@ pub extern "C" fn qns_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
-/// Chooses the backend ("netlink" or "simulated") before the library is first
-/// used. Without this call, the environment variable QNS_BACKEND decides, else
-/// the default: netlink on Linux (falling back to simulated where no netlink
-/// socket can be opened; qns_backend_name tells which runs).
-/// Returns QNS_ERR_BACKEND_IN_USE once another backend runs (choosing the
-/// running one again is QNS_OK), QNS_ERR_UNKNOWN_BACKEND for other names.
-/// Thread: any.
+/// Chooses the backend before the library is first used: "auto" (the
+/// default: "networkmanager" where NetworkManager owns its name on the system
+/// bus, else "netlink"), "networkmanager", "netlink", "simulated" or "none".
+/// Without this call the environment variable QNS_BACKEND decides, else
+/// "auto". A backend that cannot start runs as "none" (no configurations, no
+/// capabilities) and qns_backend_error says why; the library never falls back
+/// to another backend by itself. Returns QNS_ERR_BACKEND_IN_USE once another
+/// backend runs (choosing the running one again is QNS_OK),
+/// QNS_ERR_UNKNOWN_BACKEND for other names. Thread: any.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_select_backend(name: *const c_char) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
@@ -110,15 +122,33 @@ pub unsafe extern "C" fn qns_select_backend(name: *const c_char) -> qns_status {
     })
 }
 
-/// The running backend's name (starts the library if needed); static.
+/// The running backend's name: "netlink", "networkmanager", "simulated" or
+/// "none" (starts the library if needed); static, never freed.
 #[unsafe(no_mangle)]
 pub extern "C" fn qns_backend_name() -> *const c_char {
     ffi_boundary!(c"".as_ptr(), {
         match crate::engine::backend_name() {
             "netlink" => c"netlink".as_ptr(),
+            "networkmanager" => c"networkmanager".as_ptr(),
             "simulated" => c"simulated".as_ptr(),
+            "none" => c"none".as_ptr(),
             _ => c"".as_ptr(),
         }
+    })
+}
+
+/// Why the chosen backend is not running, as one English sentence (for
+/// example when no netlink socket can be opened in a sandbox, or
+/// QNS_SIMULATED_NETWORK names a bad file), snprintf style; "" while the
+/// chosen backend runs. Starts the library if needed. Thread: any.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn qns_backend_error(
+    buf: *mut c_char,
+    len: usize,
+    needed: *mut usize,
+) -> qns_status {
+    ffi_boundary!(QNS_ERR_INTERNAL, {
+        unsafe { support::write_str(crate::engine::backend_error(), buf, len, needed) }
     })
 }
 

@@ -12,10 +12,16 @@ use super::qns_status::{self, *};
 use super::support::{check, ffi_boundary, read_str, try_ffi};
 use crate::backend::simulated::{self as sim, SimError, StartBehavior};
 use crate::engine::record::{ConfigView, InterfaceAddress, InterfaceInfo};
-use crate::types::{Bearer, Capabilities, ConfigType, Purpose, SessionError, StateFlags};
+use crate::types::{
+    Bearer, Capabilities, ConfigType, Purpose, Reachability, SessionError, StateFlags,
+    TransportMedium,
+};
 
-fn status(result: Result<(), SimError>) -> qns_status {
-    match result {
+/// Runs one scripting call on the running engine (starting it if needed:
+/// the simulation is scripted only once it is the running backend).
+fn scripted(call: impl FnOnce() -> Result<(), SimError>) -> qns_status {
+    crate::engine::ensure_started();
+    match call() {
         Ok(()) => QNS_OK,
         Err(SimError::NotActive) => QNS_ERR_WRONG_BACKEND,
         Err(SimError::NotFound) => QNS_ERR_NOT_FOUND,
@@ -52,7 +58,7 @@ pub unsafe extern "C" fn qns_sim_add_access_point(
         let name = try_ffi!(unsafe { read_str(name) });
         let bearer = try_ffi!(check(Bearer::from_raw(bearer)));
         let state = try_ffi!(state_flags(state));
-        status(sim::add(ConfigView::access_point(id, name, bearer, state)))
+        scripted(|| sim::add(ConfigView::access_point(id, name, bearer, state)))
     })
 }
 
@@ -72,7 +78,7 @@ pub unsafe extern "C" fn qns_sim_add_service_network(
         let mut view = ConfigView::access_point(id, name, Bearer::Unknown, StateFlags::UNDEFINED);
         view.kind = ConfigType::ServiceNetwork;
         view.children = children;
-        status(sim::add(view))
+        scripted(|| sim::add(view))
     })
 }
 
@@ -86,7 +92,7 @@ pub unsafe extern "C" fn qns_sim_set_children(
     ffi_boundary!(QNS_ERR_INTERNAL, {
         let id = try_ffi!(unsafe { read_str(identifier) });
         let children = try_ffi!(unsafe { id_list(children, count) });
-        status(sim::set_children(id, children))
+        scripted(|| sim::set_children(id, children))
     })
 }
 
@@ -94,7 +100,8 @@ pub unsafe extern "C" fn qns_sim_set_children(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_sim_remove(identifier: *const c_char) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        status(sim::remove(try_ffi!(unsafe { read_str(identifier) })))
+        let id = try_ffi!(unsafe { read_str(identifier) });
+        scripted(|| sim::remove(id))
     })
 }
 
@@ -104,7 +111,7 @@ pub unsafe extern "C" fn qns_sim_set_state(identifier: *const c_char, state: c_u
     ffi_boundary!(QNS_ERR_INTERNAL, {
         let id = try_ffi!(unsafe { read_str(identifier) });
         let state = try_ffi!(state_flags(state));
-        status(sim::set_state(id, state))
+        scripted(|| sim::set_state(id, state))
     })
 }
 
@@ -117,7 +124,7 @@ pub unsafe extern "C" fn qns_sim_set_name(
     ffi_boundary!(QNS_ERR_INTERNAL, {
         let id = try_ffi!(unsafe { read_str(identifier) });
         let name = try_ffi!(unsafe { read_str(name) });
-        status(sim::set_name(id, name))
+        scripted(|| sim::set_name(id, name))
     })
 }
 
@@ -130,7 +137,7 @@ pub unsafe extern "C" fn qns_sim_set_bearer(
     ffi_boundary!(QNS_ERR_INTERNAL, {
         let id = try_ffi!(unsafe { read_str(identifier) });
         let bearer = try_ffi!(check(Bearer::from_raw(bearer)));
-        status(sim::set_bearer(id, bearer))
+        scripted(|| sim::set_bearer(id, bearer))
     })
 }
 
@@ -143,7 +150,7 @@ pub unsafe extern "C" fn qns_sim_set_purpose(
     ffi_boundary!(QNS_ERR_INTERNAL, {
         let id = try_ffi!(unsafe { read_str(identifier) });
         let purpose = try_ffi!(check(Purpose::from_raw(purpose)));
-        status(sim::set_purpose(id, purpose))
+        scripted(|| sim::set_purpose(id, purpose))
     })
 }
 
@@ -154,10 +161,8 @@ pub unsafe extern "C" fn qns_sim_set_metered(
     metered: bool,
 ) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        status(sim::set_metered(
-            try_ffi!(unsafe { read_str(identifier) }),
-            metered,
-        ))
+        let id = try_ffi!(unsafe { read_str(identifier) });
+        scripted(|| sim::set_metered(id, metered))
     })
 }
 
@@ -168,10 +173,8 @@ pub unsafe extern "C" fn qns_sim_set_roaming_available(
     available: bool,
 ) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        status(sim::set_roaming_available(
-            try_ffi!(unsafe { read_str(identifier) }),
-            available,
-        ))
+        let id = try_ffi!(unsafe { read_str(identifier) });
+        scripted(|| sim::set_roaming_available(id, available))
     })
 }
 
@@ -194,7 +197,7 @@ pub unsafe extern "C" fn qns_sim_set_start_behavior(
             3 => StartBehavior::Never,
             _ => return QNS_ERR_INVALID_ARGUMENT,
         };
-        status(sim::set_start_behavior(id, behavior))
+        scripted(|| sim::set_start_behavior(id, behavior))
     })
 }
 
@@ -206,11 +209,8 @@ pub unsafe extern "C" fn qns_sim_set_bytes(
     sent: u64,
 ) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        status(sim::set_bytes(
-            try_ffi!(unsafe { read_str(identifier) }),
-            received,
-            sent,
-        ))
+        let id = try_ffi!(unsafe { read_str(identifier) });
+        scripted(|| sim::set_bytes(id, received, sent))
     })
 }
 
@@ -228,7 +228,7 @@ pub unsafe extern "C" fn qns_sim_set_interface(
     ffi_boundary!(QNS_ERR_INTERNAL, {
         let id = try_ffi!(unsafe { read_str(identifier) });
         if name.is_null() {
-            return status(sim::set_interface(id, None));
+            return scripted(|| sim::set_interface(id, None));
         }
         let name = try_ffi!(unsafe { read_str(name) });
         let mac = if hardware_address.is_null() {
@@ -247,7 +247,7 @@ pub unsafe extern "C" fn qns_sim_set_interface(
             mtu,
             addresses: Vec::new(),
         };
-        status(sim::set_interface(id, Some(info)))
+        scripted(|| sim::set_interface(id, Some(info)))
     })
 }
 
@@ -270,27 +270,31 @@ pub unsafe extern "C" fn qns_sim_add_interface_address(
         if !(0..=max).contains(&prefix_length) {
             return QNS_ERR_INVALID_ARGUMENT;
         }
-        status(sim::add_address(
-            id,
-            InterfaceAddress {
-                ip,
-                prefix_length: prefix_length as u8,
-            },
-        ))
+        scripted(|| {
+            sim::add_address(
+                id,
+                InterfaceAddress {
+                    ip,
+                    prefix_length: prefix_length as u8,
+                },
+            )
+        })
     })
 }
 
-/// Chooses the default configuration; NULL returns to the automatic choice
-/// (the first Active access point in creation order).
+/// Chooses the default configuration; "UserChoice" leaves the choice to the
+/// user (defaultConfiguration() is then the UserChoice configuration, and a
+/// UserChoice session opens the first Active access point, else the first
+/// Discovered one); NULL returns to the automatic choice (the first Active
+/// access point in creation order).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_sim_set_default(identifier: *const c_char) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
         if identifier.is_null() {
-            return status(sim::set_default(None));
+            return scripted(|| sim::set_default(None));
         }
-        status(sim::set_default(Some(try_ffi!(unsafe {
-            read_str(identifier)
-        }))))
+        let id = try_ffi!(unsafe { read_str(identifier) });
+        scripted(|| sim::set_default(Some(id)))
     })
 }
 
@@ -302,12 +306,60 @@ pub extern "C" fn qns_sim_set_capabilities(capabilities: c_uint) -> qns_status {
         let Some(caps) = Capabilities::from_bits(capabilities) else {
             return QNS_ERR_INVALID_ARGUMENT;
         };
-        status(sim::set_capabilities(caps))
+        scripted(|| sim::set_capabilities(caps))
     })
 }
 
-/// Removes every configuration and restores the default capabilities.
+/// Sets the reachability the simulated network reports
+/// (QNS_REACHABILITY_*). Until one of qns_sim_set_reachability,
+/// _set_captive_portal, _set_transport_medium or _set_network_metered is
+/// called (or the QNS_SIMULATED_NETWORK file has a `network` line) the
+/// simulation reports no network status and the library derives
+/// reachability itself; after it, the parts not set read: reachability
+/// Unknown, no captive portal, and the default configuration's medium and
+/// metering. qns_sim_reset() returns to reporting nothing.
+#[unsafe(no_mangle)]
+pub extern "C" fn qns_sim_set_reachability(reachability: c_int) -> qns_status {
+    ffi_boundary!(QNS_ERR_INTERNAL, {
+        let reachability = try_ffi!(check(Reachability::from_raw(reachability)));
+        scripted(|| sim::modify_network_status(|s| s.reachability = reachability))
+    })
+}
+
+/// Sets whether the simulated network is behind a captive portal (see
+/// qns_sim_set_reachability for the parts not set).
+#[unsafe(no_mangle)]
+pub extern "C" fn qns_sim_set_captive_portal(behind_portal: bool) -> qns_status {
+    ffi_boundary!(QNS_ERR_INTERNAL, {
+        scripted(|| sim::modify_network_status(|s| s.captive_portal = behind_portal))
+    })
+}
+
+/// Sets the transport medium the simulated network reports (QNS_TRANSPORT_*)
+/// instead of the default configuration's (see qns_sim_set_reachability).
+#[unsafe(no_mangle)]
+pub extern "C" fn qns_sim_set_transport_medium(medium: c_int) -> qns_status {
+    ffi_boundary!(QNS_ERR_INTERNAL, {
+        let medium = try_ffi!(check(TransportMedium::from_raw(medium)));
+        scripted(|| sim::modify_network_status(|s| s.transport = Some(medium)))
+    })
+}
+
+/// Sets whether the simulated network as a whole is metered (what Qt 6's
+/// QNetworkInformation::isMetered reports) instead of following the default
+/// configuration (see qns_sim_set_reachability). Sessions' usage policies
+/// follow each access point's own qns_sim_set_metered.
+#[unsafe(no_mangle)]
+pub extern "C" fn qns_sim_set_network_metered(metered: bool) -> qns_status {
+    ffi_boundary!(QNS_ERR_INTERNAL, {
+        scripted(|| sim::modify_network_status(|s| s.metered = Some(metered)))
+    })
+}
+
+/// Removes every configuration, restores the default capabilities and
+/// stops reporting a network status (a QNS_SIMULATED_NETWORK file's network
+/// included).
 #[unsafe(no_mangle)]
 pub extern "C" fn qns_sim_reset() -> qns_status {
-    ffi_boundary!(QNS_ERR_INTERNAL, { status(sim::reset()) })
+    ffi_boundary!(QNS_ERR_INTERNAL, { scripted(sim::reset) })
 }

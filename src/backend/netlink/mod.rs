@@ -8,21 +8,23 @@ mod bearer;
 pub mod identity;
 mod model;
 mod parse;
+mod reachability;
 mod socket;
 
 use std::collections::HashMap;
 use std::io;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 
-use super::{Backend, Snapshot, Update};
-use crate::engine::engine;
+use super::{Sink, Snapshot, Source, Update};
+use crate::connectivity::{CheckConfig, Checker, Outcome};
 use crate::types::{Capabilities, SessionError};
 use model::KernelModel;
 pub use model::{DEFAULT_NETWORK_ID, DEFAULT_NETWORK_NAME};
+use reachability::CheckAction;
 use socket::NlSocket;
 
 /// Counters for benchmarks and diagnostics.
@@ -34,12 +36,18 @@ pub struct Counters {
     pub batches: AtomicU64,
     /// Full re-reads after the kernel dropped events.
     pub resyncs: AtomicU64,
+    /// Batches that panicked and were recovered by a re-read.
+    pub panics: AtomicU64,
+    /// Interface counters held for reuse (see `statistics`).
+    pub cached_statistics: AtomicU64,
 }
 
 pub static COUNTERS: Counters = Counters {
     events: AtomicU64::new(0),
     batches: AtomicU64::new(0),
     resyncs: AtomicU64::new(0),
+    panics: AtomicU64::new(0),
+    cached_statistics: AtomicU64::new(0),
 };
 
 /// The receive buffer of the event socket; QNS_NETLINK_RCVBUF overrides it.
@@ -58,9 +66,50 @@ struct Shared {
     statistics: Mutex<HashMap<i32, CounterRead>>,
     requests: Mutex<NlSocket>,
     events: Mutex<Option<NlSocket>>,
+    /// Set once when the engine attaches the source.
+    sink: OnceLock<Sink>,
+    /// The optional connectivity check (SPEC §8), while configured.
+    checker: Mutex<Option<Checker>>,
 }
 
-pub struct NetlinkBackend {
+impl Shared {
+    fn report(&self, updates: Vec<Update>) {
+        if let Some(sink) = self.sink.get() {
+            sink.report(updates);
+        }
+    }
+
+    /// Reports while the model is still locked, so reports reach the engine
+    /// in the order the model changed (the event thread and a command may
+    /// both report); what the report caused runs after unlocking.
+    fn report_locked(&self, mut model: MutexGuard<'_, KernelModel>, updates: Vec<Update>) {
+        let action = model.check_action.take();
+        let deferred = self.sink.get().map(|sink| sink.report_deferred(updates));
+        drop(model);
+        if let Some(deferred) = deferred {
+            deferred.run();
+        }
+        if let Some(action) = action
+            && let Some(checker) = self.checker.lock().as_ref()
+        {
+            match action {
+                CheckAction::Changed(generation) => checker.network_changed(generation),
+                CheckAction::Lost(generation) => checker.network_lost(generation),
+            }
+        }
+    }
+
+    /// A check finished: its verdict, if still about the current route.
+    fn check_finished(&self, generation: u64, outcome: Outcome) {
+        let mut model = self.model.lock();
+        if let Some(update) = model.check_result(generation, outcome) {
+            self.report_locked(model, vec![update]);
+        }
+    }
+}
+
+/// The kernel's interfaces as configurations.
+pub struct NetlinkSource {
     shared: Arc<Shared>,
 }
 
@@ -148,8 +197,8 @@ fn dump_addresses_and_routes() -> io::Result<Vec<(u16, Vec<u8>)>> {
     Ok(messages)
 }
 
-impl NetlinkBackend {
-    pub fn new() -> io::Result<NetlinkBackend> {
+impl NetlinkSource {
+    pub fn new() -> io::Result<NetlinkSource> {
         use socket::*;
         let groups = RTMGRP_LINK
             | RTMGRP_IPV4_IFADDR
@@ -172,12 +221,14 @@ impl NetlinkBackend {
             caps |= Capabilities::CAN_START_AND_STOP_INTERFACES;
         }
         let model = read_all(&mut requests, can_start, caps)?;
-        Ok(NetlinkBackend {
+        Ok(NetlinkSource {
             shared: Arc::new(Shared {
                 model: Mutex::new(model),
                 statistics: Mutex::new(HashMap::new()),
                 requests: Mutex::new(requests),
                 events: Mutex::new(Some(events)),
+                sink: OnceLock::new(),
+                checker: Mutex::new(None),
             }),
         })
     }
@@ -210,56 +261,73 @@ fn run(shared: Arc<Shared>, mut events: NlSocket) {
         if unsafe { libc::poll(&mut pfd, 1, -1) } < 0 {
             continue;
         }
-        let mut lost = false;
-        let mut applied = 0;
-        let mut updates = {
-            let mut model = shared.model.lock();
-            while applied < MAX_BATCH {
-                match events.recv(false) {
-                    Ok(datagram) => {
-                        for message in parse::messages(datagram) {
-                            model.apply(&message);
-                            applied += 1;
-                        }
-                    }
-                    Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => lost = true,
-                    Err(_) => break, // WouldBlock: drained
-                }
-            }
-            if lost {
-                Vec::new()
-            } else {
-                model.take_updates()
-            }
-        };
-        COUNTERS.events.fetch_add(applied as u64, Ordering::Relaxed);
+        // Live updates must never end silently: whatever goes wrong in one
+        // batch, the view is re-read and the thread carries on.
+        let lost = guarded(|| drain_and_report(&shared, &mut events), || true);
         if lost {
             COUNTERS.resyncs.fetch_add(1, Ordering::Relaxed);
-            updates = resync(&shared);
+            guarded(|| resync(&shared, Vec::new()), || ());
         }
         COUNTERS.batches.fetch_add(1, Ordering::Relaxed);
-        engine().report(updates).run();
     }
 }
 
-/// Re-reads everything after lost events; the engine diffs the snapshot.
-fn resync(shared: &Shared) -> Vec<Update> {
+/// Runs `work`, or `recover` if it panicked.
+fn guarded<T>(work: impl FnOnce() -> T, recover: impl FnOnce() -> T) -> T {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|_| {
+        COUNTERS.panics.fetch_add(1, Ordering::Relaxed);
+        recover()
+    })
+}
+
+/// Applies what the kernel queued and reports it; true when events were lost.
+fn drain_and_report(shared: &Shared, events: &mut NlSocket) -> bool {
+    let mut lost = false;
+    let mut applied = 0;
+    let mut model = shared.model.lock();
+    while applied < MAX_BATCH {
+        match events.recv(false) {
+            Ok(datagram) => {
+                for message in parse::messages(datagram) {
+                    model.apply(&message);
+                    applied += 1;
+                }
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => lost = true,
+            Err(_) => break, // WouldBlock: drained
+        }
+    }
+    COUNTERS.events.fetch_add(applied as u64, Ordering::Relaxed);
+    if !lost {
+        let updates = model.take_updates();
+        shared.report_locked(model, updates);
+    }
+    lost
+}
+
+/// Re-reads everything (after lost events, or for a refresh) and reports
+/// the snapshot, which the engine diffs, followed by `then`.
+fn resync(shared: &Shared, then: Vec<Update>) {
     let (can_start, caps) = {
         let m = shared.model.lock();
         (m.can_start(), m.capabilities())
     };
     let fresh = read_all(&mut shared.requests.lock(), can_start, caps);
     let mut model = shared.model.lock();
-    match fresh {
-        Ok(fresh) => {
+    let mut updates = match fresh {
+        Ok(mut fresh) => {
+            // The check is about the route, not about what was re-read.
+            fresh.check = std::mem::take(&mut model.check);
             *model = fresh;
             vec![Update::Resync(model.snapshot())]
         }
         Err(_) => model.take_updates(),
-    }
+    };
+    updates.extend(then);
+    shared.report_locked(model, updates);
 }
 
-impl Backend for NetlinkBackend {
+impl Source for NetlinkSource {
     fn name(&self) -> &'static str {
         "netlink"
     }
@@ -268,7 +336,10 @@ impl Backend for NetlinkBackend {
         self.shared.model.lock().snapshot()
     }
 
-    fn attach(&self) {
+    fn attach(&self, sink: Sink) {
+        if self.shared.sink.set(sink).is_err() {
+            return;
+        }
         let Some(events) = self.shared.events.lock().take() else {
             return;
         };
@@ -286,22 +357,61 @@ impl Backend for NetlinkBackend {
                 }
                 _ => SessionError::Unknown,
             };
-            engine()
-                .report(vec![Update::StartFailed(identifier.to_owned(), error)])
-                .run();
+            self.shared.report(vec![Update::StartFailed {
+                id: identifier.to_owned(),
+                error,
+                message: None,
+            }]);
         }
     }
 
+    /// The link is down once the kernel acknowledged it: the model says so
+    /// at once, before the event arrives, so an open() right after sees a
+    /// link to start again, never the stale up state (SPEC §4.3). A stop
+    /// that failed is reported, so nothing waits for a down that never comes.
     fn stop(&self, identifier: &str) {
-        // A failed stop leaves the link as it is; sessions in Closing fall
-        // back to the link's real state when their timer ends.
-        let _ = self.set_up(identifier, false);
+        match self.set_up(identifier, false) {
+            Ok(true) => {
+                let mut model = self.shared.model.lock();
+                if let Some(index) = model.index_of(identifier) {
+                    model.mark_down(index);
+                }
+                let updates = model.take_updates();
+                self.shared.report_locked(model, updates);
+            }
+            Ok(false) => {}
+            Err(_) => self.shared.report(vec![Update::StopFailed {
+                id: identifier.to_owned(),
+            }]),
+        }
     }
 
     fn refresh(&self) {
-        let mut updates = resync(&self.shared);
-        updates.push(Update::RefreshCompleted);
-        engine().report(updates).run();
+        resync(&self.shared, vec![Update::RefreshCompleted]);
+    }
+
+    /// The checker exists only while a URL is configured. It is installed
+    /// before the model asks for a check, and an old one is dropped (which
+    /// joins its thread) holding no lock its callback takes.
+    fn set_connectivity_check(&self, check: Option<CheckConfig>) {
+        let checker = check.and_then(|config| {
+            let shared = Arc::downgrade(&self.shared);
+            Checker::new(
+                config,
+                Box::new(move |generation, outcome| {
+                    if let Some(shared) = shared.upgrade() {
+                        shared.check_finished(generation, outcome);
+                    }
+                }),
+            )
+            .ok()
+        });
+        let enabled = checker.is_some();
+        let old = std::mem::replace(&mut *self.shared.checker.lock(), checker);
+        drop(old);
+        let mut model = self.shared.model.lock();
+        let update = model.set_check_enabled(enabled);
+        self.shared.report_locked(model, vec![update]);
     }
 
     /// Counters read within the last millisecond are reused: a session
@@ -325,10 +435,31 @@ impl Backend for NetlinkBackend {
             )
             .ok()?;
         let bytes = parse::link(&payload)?.bytes;
-        self.shared
-            .statistics
-            .lock()
-            .insert(index, (Instant::now(), bytes));
+        let mut cache = self.shared.statistics.lock();
+        // Only reads of the last millisecond are reused, so older ones (of
+        // links long gone among them) are dropped: the cache stays as small
+        // as one burst of opens, however many links come and go.
+        cache.retain(|_, (at, _)| at.elapsed() < STATISTICS_FRESH);
+        cache.insert(index, (Instant::now(), bytes));
+        COUNTERS
+            .cached_statistics
+            .store(cache.len() as u64, Ordering::Relaxed);
         Some(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A batch that panics is recovered (the event thread then re-reads)
+    /// instead of ending live updates.
+    #[test]
+    fn a_panicking_batch_is_recovered() {
+        let before = COUNTERS.panics.load(Ordering::Relaxed);
+        let lost = guarded(|| -> bool { panic!("malformed state") }, || true);
+        assert!(lost, "recovery asks for a re-read");
+        assert_eq!(COUNTERS.panics.load(Ordering::Relaxed), before + 1);
+        assert!(!guarded(|| false, || true));
     }
 }
