@@ -224,7 +224,6 @@ void fz_conn_ref(fz_conn *c);
 void fz_conn_unref(fz_conn *c);
 /* qns_disconnect(c's token) with the §5 checks; true when it returned QNS_OK. */
 bool fz_conn_disconnect(fz_conn *c);
-bool fz_is_running_here(fz_conn *c);
 
 /* Pools: fixed arrays under a mutex; get returns a new memory reference. */
 #define FZ_SESSIONS 48
@@ -275,7 +274,6 @@ void fz_network_step(fz_rng *r);
 void fz_network_quiet(void);      /* final state for the count check */
 const char *fz_ap_id(int i);
 const char *fz_sn_id(int i);
-bool fz_ap_present(int i);
 extern qns_manager *fz_net_manager;
 
 /* ---- probes and the helper board (probes.c) ---- */

@@ -26,13 +26,6 @@ qns_manager *fz_net_manager;
 const char *fz_ap_id(int i) { return ap_ids[i]; }
 const char *fz_sn_id(int i) { return sn_ids[i]; }
 
-bool fz_ap_present(int i) {
-    pthread_mutex_lock(&aps[i].lock);
-    bool present = aps[i].present;
-    pthread_mutex_unlock(&aps[i].lock);
-    return present;
-}
-
 static void expect(qns_status st, const slot *s, const char *call) {
     fz_expect_status(st, s->present ? QNS_OK : QNS_ERR_NOT_FOUND, call);
 }

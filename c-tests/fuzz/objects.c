@@ -339,14 +339,6 @@ void fz_graveyard_flush(void) {
     }
 }
 
-bool fz_is_running_here(fz_conn *c) {
-    fz_thread *t = fz_current();
-    for (int i = 0; i < t->nrunning; i++)
-        if (t->running[i].conn == c)
-            return true;
-    return false;
-}
-
 static int frames_of_conn_here(fz_conn *c) {
     fz_thread *t = fz_current();
     int n = 0;
