@@ -451,7 +451,10 @@ static void quit_some_loop(fz_rng *r) {
         if (l->kind == FZ_LOOP_THREADED)
             atomic_store(&l->quit_called, true);
         fz_op_begin("qns_loop_quit", l->id);
-        fz_expect_status(qns_loop_quit(l->h), QNS_OK, "qns_loop_quit");
+        /* A threaded loop is never run: quit refuses it (and so cannot stop
+         * its thread). */
+        fz_expect_status(qns_loop_quit(l->h), l->kind == FZ_LOOP_THREADED ? QNS_ERR_WRONG_STATE : QNS_OK,
+                         "qns_loop_quit");
         fz_op_end();
         unuse_loop(l);
     }
@@ -676,7 +679,8 @@ void fz_callback_action(fz_rng *r, fz_conn *c) {
         if (fz_chance(r, 200) && use_loop(l)) {
             if (l->kind == FZ_LOOP_THREADED)
                 atomic_store(&l->quit_called, true);
-            fz_expect_status(qns_loop_quit(l->h), QNS_OK, "qns_loop_quit from a callback");
+            fz_expect_status(qns_loop_quit(l->h), l->kind == FZ_LOOP_THREADED ? QNS_ERR_WRONG_STATE : QNS_OK,
+                             "qns_loop_quit from a callback");
             unuse_loop(l);
         }
     } else if (k < 33) {
