@@ -335,7 +335,10 @@ impl Session {
         }) else {
             return (0, 0);
         };
+        let read_at = crate::clock::Tick::now();
         let now = engine().statistics(&record).unwrap_or((0, 0));
+        // The next open() may take its baseline from this read.
+        record.data.lock().counters = Some((read_at, now));
         let base = stats.base.unwrap_or(now);
         (
             stats.carried.0 + now.0.saturating_sub(base.0),
