@@ -31,6 +31,21 @@ impl Tick {
     pub fn elapsed(self) -> Duration {
         Tick::now().since(self)
     }
+
+    /// How far apart two readings can be from the true interval: a
+    /// duration measured with this clock may be this much too long.
+    pub fn resolution() -> Duration {
+        static RESOLUTION: std::sync::LazyLock<Duration> = std::sync::LazyLock::new(|| {
+            let mut t = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: writes one timespec we own.
+            unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut t) };
+            Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+        });
+        *RESOLUTION
+    }
 }
 
 #[cfg(test)]

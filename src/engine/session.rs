@@ -804,7 +804,11 @@ impl EngineState {
         if sd.phase != Phase::Open || sd.auto_close_ms < 0 {
             return;
         }
-        let elapsed = sd.connected_at.map_or(Duration::ZERO, |t| t.elapsed());
+        // The coarse clock may make `elapsed` up to one tick too long: take
+        // it off, so the session never closes before its time.
+        let elapsed = sd.connected_at.map_or(Duration::ZERO, |t| {
+            t.elapsed().saturating_sub(crate::clock::Tick::resolution())
+        });
         let delay = Duration::from_millis(sd.auto_close_ms as u64).saturating_sub(elapsed);
         let timer = self.session_timer(sid, TimerKind::AutoClose, delay);
         if let Some(sd) = self.sessions.get_mut(&sid) {
