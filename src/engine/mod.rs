@@ -321,3 +321,41 @@ impl std::hash::Hasher for IdHasher {
 }
 
 pub type IdMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// A fast hasher for identifier strings (the Fx scheme: a multiply and a
+/// rotate per word). The keys are the library's own ifindex-derived
+/// identifiers and NetworkManager's object paths, nothing an attacker
+/// picks, so SipHash's flooding resistance buys nothing here, and at
+/// thousands of links it was the largest cost of our own start-up code.
+#[derive(Default, Clone, Copy)]
+pub struct TextHasher(u64);
+
+impl TextHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl std::hash::Hasher for TextHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        }
+        let mut tail = [0u8; 8];
+        let rest = chunks.remainder();
+        tail[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(tail) ^ ((rest.len() as u64) << 59));
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+}
+
+/// A map keyed by identifier strings.
+pub type TextMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<TextHasher>>;

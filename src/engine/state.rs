@@ -1,6 +1,6 @@
 //! The data the engine lock protects.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Weak};
 
 use super::IdMap;
@@ -18,9 +18,9 @@ pub const USER_CHOICE_ID: &str = "UserChoice";
 pub struct EngineState {
     /// Live records in creation order.
     pub(super) records: Vec<Arc<Record>>,
-    pub(super) by_id: HashMap<String, Arc<Record>>,
+    pub(super) by_id: super::TextMap<Arc<Record>>,
     /// Alternative identifiers ("uuid:..."), each naming one live record.
-    pub(super) by_alias: HashMap<String, Arc<Record>>,
+    pub(super) by_alias: super::TextMap<Arc<Record>>,
     pub(super) user_choice: Arc<Record>,
     /// What each source of the backend said, in the backend's order.
     pub(super) sources: Vec<SourceState>,
@@ -222,8 +222,8 @@ impl EngineState {
         );
         let mut st = EngineState {
             records: Vec::new(),
-            by_id: HashMap::new(),
-            by_alias: HashMap::new(),
+            by_id: Default::default(),
+            by_alias: Default::default(),
             user_choice,
             sources: reuse
                 .into_iter()

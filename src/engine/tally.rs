@@ -8,7 +8,7 @@
 //! Every change of a record's presence, state or bearer goes through
 //! `EngineState::track` with what the record looked like before and after.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::IdMap;
@@ -97,7 +97,7 @@ pub struct Tally {
     /// Active access points by rank, each in creation (serial) order.
     active_by_rank: [BTreeMap<u64, Arc<Record>>; 3],
     /// Member identifier -> the service networks listing it (once per listing).
-    parents: HashMap<String, Vec<u64>>,
+    parents: super::TextMap<Vec<u64>>,
     /// Each service network and its members' counts.
     networks: IdMap<(Arc<Record>, Counts)>,
     /// Service networks whose members changed since the last refresh.

@@ -34,7 +34,7 @@ pub struct KernelModel {
     /// (address, prefix length, scope) per interface.
     addresses: BTreeMap<i32, BTreeSet<(IpAddr, u8, u8)>>,
     routes: BTreeSet<(u32, bool, i32)>,
-    ids: HashMap<String, i32>,
+    ids: crate::engine::TextMap<i32>,
     /// Interfaces changed since the last batch of updates.
     dirty: BTreeSet<i32>,
     /// Addresses added (true) and removed since the last batch, per
@@ -69,7 +69,7 @@ impl KernelModel {
             links: BTreeMap::new(),
             addresses: BTreeMap::new(),
             routes: BTreeSet::new(),
-            ids: HashMap::new(),
+            ids: Default::default(),
             dirty: BTreeSet::new(),
             address_changes: BTreeMap::new(),
             removed: Vec::new(),
