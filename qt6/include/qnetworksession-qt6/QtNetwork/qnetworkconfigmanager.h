@@ -1,0 +1,71 @@
+/*
+ * QNetworkConfigurationManager for Qt 6 (libQNetworkSessionQt6): Qt 5.15's
+ * API, implemented on libqnetworksession. Every manager is a view on one
+ * process-wide set of configurations; its signals are emitted in the
+ * manager's thread.
+ */
+#ifndef QNETWORKSESSIONQT6_QNETWORKCONFIGMANAGER_H
+#define QNETWORKSESSIONQT6_QNETWORKCONFIGMANAGER_H
+
+#include "qnetworksessionqt6global.h"
+#include "qnetworkconfiguration.h"
+
+#include <QtCore/qobject.h>
+
+QT_BEGIN_NAMESPACE
+
+class QNetworkConfigurationManagerData;
+
+class QT_DEPRECATED_BEARER_MANAGEMENT QNETWORKSESSIONQT6_EXPORT QNetworkConfigurationManager
+    : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum Capability {
+        CanStartAndStopInterfaces = 0x00000001,
+        DirectConnectionRouting = 0x00000002,
+        SystemSessionSupport = 0x00000004,
+        ApplicationLevelRoaming = 0x00000008,
+        ForcedRoaming = 0x00000010,
+        DataStatistics = 0x00000020,
+        NetworkSessionRequired = 0x00000040
+    };
+    Q_DECLARE_FLAGS(Capabilities, Capability)
+
+    explicit QNetworkConfigurationManager(QObject *parent = nullptr);
+    virtual ~QNetworkConfigurationManager();
+
+    QNetworkConfigurationManager::Capabilities capabilities() const;
+
+    QNetworkConfiguration defaultConfiguration() const;
+    QList<QNetworkConfiguration> allConfigurations(
+        QNetworkConfiguration::StateFlags flags = QNetworkConfiguration::StateFlags()) const;
+    QNetworkConfiguration configurationFromIdentifier(const QString &identifier) const;
+
+    bool isOnline() const;
+
+public Q_SLOTS:
+    void updateConfigurations();
+
+Q_SIGNALS:
+    void configurationAdded(const QNetworkConfiguration &config);
+    void configurationRemoved(const QNetworkConfiguration &config);
+    void configurationChanged(const QNetworkConfiguration &config);
+    void onlineStateChanged(bool isOnline);
+    void updateCompleted();
+
+protected:
+    bool event(QEvent *e) override;
+
+private:
+    Q_DISABLE_COPY(QNetworkConfigurationManager)
+    friend class QNetworkConfigurationManagerData;
+    QNetworkConfigurationManagerData *d;
+};
+
+Q_DECLARE_OPERATORS_FOR_FLAGS(QNetworkConfigurationManager::Capabilities)
+
+QT_END_NAMESPACE
+
+#endif /* QNETWORKSESSIONQT6_QNETWORKCONFIGMANAGER_H */
