@@ -22,6 +22,14 @@ static void globals(void) {
     CHECK_EQ_INT(qns_select_backend(BAD_UTF8), QNS_ERR_INVALID_UTF8);
     CHECK_EQ_INT(qns_select_backend("netlink-that-is-not-here"), QNS_ERR_UNKNOWN_BACKEND);
     CHECK_STR(qns_backend_name(), "simulated");
+    /* The chosen backend runs, so there is no reason to report. */
+    size_t need = 99;
+    CHECK_OK(qns_backend_error(NULL, 0, &need));
+    CHECK_EQ_INT(need, 0);
+    CHECK_EQ_INT(qns_backend_error(NULL, 5, NULL), QNS_ERR_NULL_ARGUMENT);
+    char small[1] = {'x'};
+    CHECK_OK(qns_backend_error(small, sizeof small, NULL));
+    CHECK_EQ_INT(small[0], 0);
     CHECK_EQ_INT(qns_disconnect(0), QNS_ERR_NOT_FOUND);
     CHECK_EQ_INT(qns_disconnect(UINT64_MAX), QNS_ERR_NOT_FOUND);
 }
@@ -70,6 +78,7 @@ static void configurations(void) {
 }
 
 static void managers(void) {
+    CHECK_EQ_INT(qns_manager_set_loop(NULL, NULL), QNS_ERR_NULL_ARGUMENT);
     qns_manager *m = NULL;
     qns_configuration *c = NULL;
     qns_configuration_list *l = NULL;
@@ -125,6 +134,7 @@ static void sessions(void) {
     CHECK_EQ_INT(qns_session_accept(NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK_EQ_INT(qns_session_reject(NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK(!qns_session_wait_for_opened(NULL, 10));
+    CHECK_EQ_INT(qns_session_set_loop(NULL, NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK_EQ_INT(qns_session_state(NULL), QNS_STATE_INVALID);
     CHECK(!qns_session_is_open(NULL));
     CHECK_EQ_INT(qns_session_error(NULL), QNS_SESSION_ERROR_INVALID_CONFIGURATION);

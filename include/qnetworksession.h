@@ -288,6 +288,11 @@ typedef void (*qns_session_usage_cb)(void *user_data,
                                      struct qns_session *session,
                                      unsigned int policies);
 
+// A source's position in its backend: the engine's key for what it owns.
+typedef size_t SourceId;
+
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -298,17 +303,26 @@ const char *qns_status_str(int status);
 // The library version as "MAJOR.MINOR.PATCH"; static, never freed.
 const char *qns_version(void);
 
-// Chooses the backend ("netlink" or "simulated") before the library is first
-// used. Without this call, the environment variable QNS_BACKEND decides, else
-// the default: netlink on Linux (falling back to simulated where no netlink
-// socket can be opened; qns_backend_name tells which runs).
-// Returns QNS_ERR_BACKEND_IN_USE once another backend runs (choosing the
-// running one again is QNS_OK), QNS_ERR_UNKNOWN_BACKEND for other names.
-// Thread: any.
+// Chooses the backend before the library is first used: "auto" (the
+// default: "networkmanager" where NetworkManager owns its name on the system
+// bus, else "netlink"), "networkmanager", "netlink", "simulated" or "none".
+// Without this call the environment variable QNS_BACKEND decides, else
+// "auto". A backend that cannot start runs as "none" (no configurations, no
+// capabilities) and qns_backend_error says why; the library never falls back
+// to another backend by itself. Returns QNS_ERR_BACKEND_IN_USE once another
+// backend runs (choosing the running one again is QNS_OK),
+// QNS_ERR_UNKNOWN_BACKEND for other names. Thread: any.
 enum qns_status qns_select_backend(const char *name);
 
-// The running backend's name (starts the library if needed); static.
+// The running backend's name: "netlink", "networkmanager", "simulated" or
+// "none" (starts the library if needed); static, never freed.
 const char *qns_backend_name(void);
+
+// Why the chosen backend is not running, as one English sentence (for
+// example when no netlink socket can be opened in a sandbox, or
+// QNS_SIMULATED_NETWORK names a bad file), snprintf style; "" while the
+// chosen backend runs. Starts the library if needed. Thread: any.
+enum qns_status qns_backend_error(char *buf, size_t len, size_t *needed);
 
 // Ends a signal connection made by any `qns_*_on_*` call. Its queued
 // deliveries are dropped, and its destroy callback runs once no delivery of
@@ -485,6 +499,11 @@ enum qns_status qns_manager_new(const struct qns_loop *lp, struct qns_manager **
 // deliveries are dropped. Safe from inside its own callback. NULL: no-op.
 void qns_manager_free(struct qns_manager *manager);
 
+// moveToThread(): later signals go to `lp` (NULL: the default loop), and
+// those still queued on the old loop move along, in order, after what `lp`
+// already holds. QNS_ERR_NOT_FOUND for a freed manager. Thread: any.
+enum qns_status qns_manager_set_loop(const struct qns_manager *manager, const struct qns_loop *lp);
+
 // allConfigurations(filter): every configuration whose state s satisfies
 // (s & filter) == filter (filter 0: all), access points in creation order,
 // then service networks. The list is new: free it.
@@ -603,10 +622,19 @@ enum qns_status qns_session_accept(const struct qns_session *s);
 enum qns_status qns_session_reject(const struct qns_session *s);
 
 // waitForOpened(msecs): true at once if open; false at once if open() was
-// not called or failed; otherwise waits up to msecs (-1: no limit). On the
-// thread of the session's loop it delivers that loop's callbacks while it
-// waits. false for NULL or msecs < -1.
+// not called or failed; otherwise waits up to msecs (-1: no limit) and
+// returns as soon as the attempt ends, whoever ended it (close() or stop()
+// from another thread too). On the thread of the session's loop it
+// delivers that loop's callbacks while it waits, and always delivers the
+// deciding signals (opened() or error()) before it returns. A callback it
+// delivers may free the session. false for NULL or msecs < -1.
 bool qns_session_wait_for_opened(const struct qns_session *s, int msecs);
+
+// moveToThread(): later signals go to `lp` (NULL: the default loop), and
+// those still queued on the old loop move along, in order, after what `lp`
+// already holds. A delivery already running on the old loop's thread
+// finishes there. QNS_ERR_NOT_FOUND for a freed session. Thread: any.
+enum qns_status qns_session_set_loop(const struct qns_session *s, const struct qns_loop *lp);
 
 // state(): QNS_STATE_*; QNS_STATE_INVALID for NULL.
 int qns_session_state(const struct qns_session *s);

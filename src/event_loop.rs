@@ -151,6 +151,35 @@ impl EventLoop {
         self.cond.notify_one();
     }
 
+    /// Queues several deliveries at once, in order.
+    pub fn push_all(&self, items: Vec<Item>) {
+        if items.is_empty() {
+            return;
+        }
+        let mut q = self.queue.lock();
+        q.items.extend(items);
+        if !q.signalled {
+            q.signalled = true;
+            self.write_fd();
+        }
+        drop(q);
+        self.cond.notify_one();
+    }
+
+    /// Removes and returns the queued deliveries `which` selects, in order.
+    pub fn take_items(&self, which: impl Fn(&Item) -> bool) -> Vec<Item> {
+        let mut q = self.queue.lock();
+        let (taken, kept): (VecDeque<Item>, VecDeque<Item>) = std::mem::take(&mut q.items)
+            .into_iter()
+            .partition(|i| which(i));
+        q.items = kept;
+        if q.items.is_empty() && q.signalled {
+            q.signalled = false;
+            self.drain_fd();
+        }
+        taken.into()
+    }
+
     pub fn add_waiter(&self) {
         self.waiters.fetch_add(1, Ordering::SeqCst);
     }

@@ -194,6 +194,41 @@ bitflags! {
     }
 }
 
+/// QNetworkInformation::Reachability (Qt 6's numbers, SPEC §8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, PartialOrd, Ord)]
+pub enum Reachability {
+    #[default]
+    Unknown = 0,
+    Disconnected = 1,
+    Local = 2,
+    Site = 3,
+    Online = 4,
+}
+
+/// QNetworkInformation::TransportMedium (Qt 6's numbers, SPEC §8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TransportMedium {
+    #[default]
+    Unknown = 0,
+    Ethernet = 1,
+    Cellular = 2,
+    WiFi = 3,
+    Bluetooth = 4,
+}
+
+impl TransportMedium {
+    /// The medium a configuration's bearer stands for.
+    pub fn of_bearer(bearer: Bearer) -> Self {
+        match bearer.family() {
+            Bearer::Ethernet => Self::Ethernet,
+            Bearer::Wlan => Self::WiFi,
+            Bearer::Bluetooth => Self::Bluetooth,
+            Bearer::TwoG | Bearer::ThreeG | Bearer::FourG => Self::Cellular,
+            _ => Self::Unknown,
+        }
+    }
+}
+
 /// Session property keys Qt defines (SPEC §4.5).
 pub mod property_keys {
     pub const ACTIVE_CONFIGURATION: &str = "ActiveConfiguration";

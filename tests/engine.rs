@@ -17,6 +17,7 @@ static SERIAL: Mutex<()> = Mutex::new(());
 fn setup() -> std::sync::MutexGuard<'static, ()> {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     select_backend("simulated").unwrap();
+    qnetworksession::engine::ensure_started();
     sim::reset().unwrap();
     guard
 }
@@ -116,7 +117,7 @@ fn service_network_state_follows_best_child_and_lists_last() {
     let ids: Vec<String> = m
         .all_configurations(0)
         .iter()
-        .map(|r| r.identifier.clone())
+        .map(|r| r.identifier().to_string())
         .collect();
     assert_eq!(ids, ["a", "b", "sn"]);
     let network = m.configuration_from_identifier("sn").unwrap();

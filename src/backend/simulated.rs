@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use super::{Backend, Snapshot, Update};
-use crate::engine::engine;
+use super::{Sink, Snapshot, Source, Update};
 use crate::engine::record::{ConfigView, InterfaceAddress, InterfaceInfo};
 use crate::timers;
 use crate::types::{Bearer, Capabilities, ConfigType, Purpose, SessionError, StateFlags};
@@ -53,6 +52,8 @@ struct Sim {
     configs: Vec<SimConfig>,
     explicit_default: Option<String>,
     capabilities: Capabilities,
+    /// Set when the engine runs the simulated backend; scripting needs it.
+    sink: Option<Sink>,
 }
 
 pub const DEFAULT_CAPABILITIES: Capabilities = Capabilities::CAN_START_AND_STOP_INTERFACES
@@ -65,6 +66,7 @@ static SIM: LazyLock<Mutex<Sim>> = LazyLock::new(|| {
         configs: Vec::new(),
         explicit_default: None,
         capabilities: DEFAULT_CAPABILITIES,
+        sink: None,
     })
 });
 
@@ -96,24 +98,27 @@ impl Sim {
             configurations: self.configs.iter().map(view_of).collect(),
             default_id: self.default_id(),
             capabilities: Some(self.capabilities),
+            status: None,
         }
     }
 }
 
 /// Applies `change` to the simulation and reports `updates` (plus the
-/// possibly new default) to the engine.
+/// possibly new default) to the engine. The simulation's lock is held while
+/// reporting, so concurrent scripting calls reach the engine in order; what
+/// the report caused runs after it is released (it may call `start`).
 fn script<R>(
     change: impl FnOnce(&mut Sim) -> Result<(R, Vec<Update>), SimError>,
 ) -> Result<R, SimError> {
-    if crate::engine::backend_name() != "simulated" {
-        return Err(SimError::NotActive);
-    }
     let mut sim = SIM.lock();
+    let Some(sink) = sim.sink.clone() else {
+        return Err(SimError::NotActive);
+    };
     let (result, mut updates) = change(&mut sim)?;
     updates.push(Update::Default(sim.default_id()));
-    let effects = engine().report(updates);
+    let deferred = sink.report_deferred(updates);
     drop(sim);
-    effects.run();
+    deferred.run();
     Ok(result)
 }
 
@@ -304,15 +309,26 @@ pub fn reset() -> Result<(), SimError> {
 }
 
 /// The engine's handle on the simulation.
-pub struct SimulatedBackend;
+pub struct SimulatedSource;
 
-impl Backend for SimulatedBackend {
+impl SimulatedSource {
+    /// The simulation as scripted so far (empty unless a test scripted it).
+    pub fn new() -> Result<SimulatedSource, String> {
+        Ok(SimulatedSource)
+    }
+}
+
+impl Source for SimulatedSource {
     fn name(&self) -> &'static str {
         "simulated"
     }
 
     fn snapshot(&self) -> Snapshot {
         SIM.lock().snapshot()
+    }
+
+    fn attach(&self, sink: Sink) {
+        SIM.lock().sink = Some(sink);
     }
 
     fn start(&self, identifier: &str) {
@@ -326,9 +342,14 @@ impl Backend for SimulatedBackend {
                     config.view.state = StateFlags::ACTIVE;
                     Ok(((), vec![upsert_of(config)]))
                 }
-                StartBehavior::Fail(error) => {
-                    Ok(((), vec![Update::StartFailed(id.clone(), error)]))
-                }
+                StartBehavior::Fail(error) => Ok((
+                    (),
+                    vec![Update::StartFailed {
+                        id: id.clone(),
+                        error,
+                        message: None,
+                    }],
+                )),
                 StartBehavior::Delay(delay) => {
                     let id = id.clone();
                     timers::schedule(delay, move || finish_delayed_start(&id, generation));

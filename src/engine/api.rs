@@ -14,16 +14,15 @@ use crate::types::{
     Capabilities, ConfigType, SessionError, State, UsagePolicies, property_keys as keys,
 };
 
-/// A QNetworkConfigurationManager: a view on the engine, bound to a loop.
+/// A QNetworkConfigurationManager: a view on the engine, bound to a loop
+/// (the engine's state holds which one: objects can move between loops).
 pub struct Manager {
     id: u64,
-    lp: Arc<EventLoop>,
 }
 
 /// A QNetworkSession, bound to a loop.
 pub struct Session {
     id: u64,
-    lp: Arc<EventLoop>,
 }
 
 impl Manager {
@@ -39,11 +38,17 @@ impl Manager {
             );
             id
         });
-        Arc::new(Manager { id, lp })
+        Arc::new(Manager { id })
     }
 
-    pub fn event_loop(&self) -> &Arc<EventLoop> {
-        &self.lp
+    /// The loop its signals go to; None once released.
+    pub fn event_loop(&self) -> Option<Arc<EventLoop>> {
+        engine().lock().managers.get(&self.id).map(|m| m.lp.clone())
+    }
+
+    /// moveToThread: later signals, and those still queued, go to `lp`.
+    pub fn set_loop(&self, lp: Arc<EventLoop>) -> bool {
+        engine().with(|st, fx| st.move_to_loop(Owner::Manager(self.id), lp, fx))
     }
 
     /// Ends the manager's connections; the handle itself stays valid memory.
@@ -91,7 +96,7 @@ impl Manager {
 
     /// Asks the backend to re-read; updateCompleted follows.
     pub fn update_configurations(&self) {
-        engine().with(|_, fx| fx.commands.push(super::Command::Refresh));
+        engine().with(|st, fx| st.request_refresh(fx));
     }
 }
 
@@ -111,7 +116,7 @@ pub fn is_known(record: &Arc<Record>) -> bool {
     Arc::ptr_eq(record, &st.user_choice)
         || st
             .by_id
-            .get(&record.identifier)
+            .get(&*record.identifier())
             .is_some_and(|r| Arc::ptr_eq(r, record))
 }
 
@@ -148,7 +153,7 @@ impl Session {
                 c.kind == ConfigType::UserChoice
                     || st
                         .by_id
-                        .get(&c.identifier)
+                        .get(&*c.identifier())
                         .is_some_and(|r| Arc::ptr_eq(r, c))
             });
             let mut sd = SessionData::new(lp.clone(), config.filter(|_| known));
@@ -157,11 +162,17 @@ impl Session {
             st.sessions.insert(id, sd);
             id
         });
-        Arc::new(Session { id, lp })
+        Arc::new(Session { id })
     }
 
-    pub fn event_loop(&self) -> &Arc<EventLoop> {
-        &self.lp
+    /// The loop its signals go to; None once released.
+    pub fn event_loop(&self) -> Option<Arc<EventLoop>> {
+        engine().lock().sessions.get(&self.id).map(|s| s.lp.clone())
+    }
+
+    /// moveToThread: later signals, and those still queued, go to `lp`.
+    pub fn set_loop(&self, lp: Arc<EventLoop>) -> bool {
+        engine().with(|st, fx| st.move_to_loop(Owner::Session(self.id), lp, fx))
     }
 
     /// Frees the session's engine side: callbacks end, counts are released.
@@ -285,10 +296,7 @@ impl Session {
         }) else {
             return (0, 0);
         };
-        let now = engine()
-            .backend()
-            .statistics(&record.identifier)
-            .unwrap_or((0, 0));
+        let now = engine().statistics(&record).unwrap_or((0, 0));
         let base = stats.base.unwrap_or(now);
         (
             stats.carried.0 + now.0.saturating_sub(base.0),
@@ -306,7 +314,7 @@ impl Session {
                 Phase::Open => s
                     .in_use
                     .as_ref()
-                    .map(|r| r.identifier.clone())
+                    .map(|r| r.identifier().to_string())
                     .unwrap_or_default(),
                 _ => String::new(),
             })),
@@ -315,7 +323,7 @@ impl Session {
                     (Some(c), Some(r), Phase::Open | Phase::Connecting)
                         if c.kind == ConfigType::UserChoice =>
                     {
-                        r.identifier.clone()
+                        r.identifier().to_string()
                     }
                     _ => String::new(),
                 },
@@ -362,8 +370,16 @@ impl Session {
     }
 
     /// waitForOpened(msecs): -1 waits forever. On the session's loop thread
-    /// it delivers that loop's events while it waits.
+    /// it delivers that loop's events while it waits, and the deciding
+    /// signals (opened(), or error()) before it returns, in every case.
+    ///
+    /// The caller holds a strong reference to the session for the whole call
+    /// (a callback delivered here may free it), and the loop is held here:
+    /// the application may have freed its own handle to it.
     pub fn wait_for_opened(&self, msecs: i32) -> bool {
+        let Some(lp) = self.event_loop() else {
+            return false;
+        };
         let deadline = if msecs < 0 {
             None
         } else {
@@ -380,23 +396,20 @@ impl Session {
                     _ => Some(false),
                 })
         };
-        if self.lp.is_owner_thread() {
+        if lp.is_owner_thread() {
             // Registered before the first look at the state, so a change
             // made right after that look still pokes this loop.
-            self.lp.add_waiter();
-            let _registered = WaiterGuard(&self.lp);
-            let mut waited = false;
+            lp.add_waiter();
+            let _registered = WaiterGuard(&lp);
             loop {
                 if let Some(done) = status() {
-                    // The transition that decided it queued all its signals
-                    // under the engine lock that status() just took: deliver
-                    // them too, so the caller sees opened()/error() on return.
-                    if waited {
-                        let _ = self.lp.dispatch(Some(Duration::ZERO));
-                    }
+                    // The transition that decided it queued its signals
+                    // under the engine lock that status() just took (or
+                    // earlier): deliver them, so the caller sees
+                    // opened()/error() on return.
+                    let _ = lp.dispatch(Some(Duration::ZERO));
                     return done;
                 }
-                waited = true;
                 let remaining = match deadline {
                     Some(d) => match d.checked_duration_since(Instant::now()) {
                         Some(r) if !r.is_zero() => Some(r),
@@ -404,7 +417,7 @@ impl Session {
                     },
                     None => None,
                 };
-                if self.lp.dispatch(remaining).is_err() {
+                if lp.dispatch(remaining).is_err() {
                     break; // another thread dispatches the loop: just wait
                 }
             }

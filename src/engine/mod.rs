@@ -16,7 +16,7 @@ use std::sync::{Arc, OnceLock};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
-use crate::backend::{self, Backend, Update};
+use crate::backend::{self, Backend, Deferred, Sink, Source, SourceId, Update};
 use crate::event_loop::EventLoop;
 use crate::signals::Connection;
 pub use connections::ConnectError;
@@ -27,7 +27,7 @@ pub use record::Record;
 
 pub struct Engine {
     state: Mutex<EngineState>,
-    backend: Arc<dyn Backend>,
+    backend: Backend,
     /// Woken whenever a session's open attempt progresses (waitForOpened).
     progress: Condvar,
 }
@@ -43,14 +43,15 @@ pub enum SelectError {
     InUse,
 }
 
-/// Chooses the backend before first use; choosing the running one is fine.
+/// Chooses the backend before first use; choosing the running one (or the
+/// name that chose it, such as "auto") is fine.
 pub fn select_backend(name: &str) -> Result<(), SelectError> {
     if !backend::BACKEND_NAMES.contains(&name) {
         return Err(SelectError::Unknown);
     }
     let mut selected = SELECTED_BACKEND.lock();
     if let Some(engine) = ENGINE.get() {
-        return if engine.backend.name() == name {
+        return if engine.backend.name == name || selected.as_deref() == Some(name) {
             Ok(())
         } else {
             Err(SelectError::InUse)
@@ -60,12 +61,14 @@ pub fn select_backend(name: &str) -> Result<(), SelectError> {
     Ok(())
 }
 
+/// qns_select_backend's choice, else QNS_BACKEND, else the default. An
+/// unknown QNS_BACKEND is kept so that the "none" backend can say so.
 fn chosen_backend_name(selected: &Option<String>) -> String {
     if let Some(name) = selected.clone() {
         return name;
     }
     match std::env::var("QNS_BACKEND") {
-        Ok(name) if backend::BACKEND_NAMES.contains(&name.as_str()) => name,
+        Ok(name) if !name.is_empty() => name,
         _ => backend::DEFAULT_BACKEND.to_owned(),
     }
 }
@@ -75,24 +78,49 @@ pub fn engine() -> &'static Engine {
     let engine = ENGINE.get_or_init(|| {
         // Holding the selection lock while starting makes select_backend
         // and the first use agree on which backend runs.
-        let guard = SELECTED_BACKEND.lock();
+        let mut guard = SELECTED_BACKEND.lock();
         let name = chosen_backend_name(&guard);
-        let backend = backend::create(&name)
-            .or_else(|| backend::create("simulated"))
-            .expect("the simulated backend always starts");
-        let snapshot = backend.snapshot();
+        let backend = backend::create(&name);
+        *guard = Some(name);
+        let snapshots = backend.sources.iter().map(|s| s.snapshot()).collect();
         Engine {
-            state: Mutex::new(EngineState::new(snapshot)),
+            state: Mutex::new(EngineState::new(snapshots)),
             backend,
             progress: Condvar::new(),
         }
     });
-    ATTACH.call_once(|| engine.backend.attach());
+    ATTACH.call_once(|| {
+        for (id, source) in engine.backend.sources.iter().enumerate() {
+            source.attach(Sink::new(id, |source, updates| {
+                let effects = running().report(source, updates);
+                Deferred::new(move || effects.run())
+            }));
+        }
+    });
     engine
 }
 
+/// The engine from code that only runs once it exists (sinks, effects):
+/// never re-enters start-up, so a source may report from inside attach().
+fn running() -> &'static Engine {
+    ENGINE
+        .get()
+        .expect("the engine exists before anything reports to it")
+}
+
+/// Starts the engine if it is not running yet (qns_sim_* need a running
+/// simulated backend before they script it).
+pub fn ensure_started() {
+    let _ = engine();
+}
+
 pub fn backend_name() -> &'static str {
-    engine().backend.name()
+    engine().backend.name
+}
+
+/// Why the chosen backend is not running; empty while it runs (SPEC §6).
+pub fn backend_error() -> &'static str {
+    &engine().backend.error
 }
 
 impl Engine {
@@ -103,8 +131,8 @@ impl Engine {
         r
     }
 
-    /// Like `with`, but hands the effects back, for callers that hold a lock
-    /// of their own (the simulated backend) and must run them after dropping it.
+    /// Like `with`, but hands the effects back, for callers that must run
+    /// them after releasing a lock of their own.
     pub fn with_deferred<R>(
         &self,
         f: impl FnOnce(&mut EngineState, &mut Effects) -> R,
@@ -121,16 +149,20 @@ impl Engine {
         self.state.lock()
     }
 
-    pub fn backend(&self) -> &Arc<dyn Backend> {
-        &self.backend
+    /// The byte counters of a record's interface, from the source that owns it.
+    pub(crate) fn statistics(&self, record: &Record) -> Option<(u64, u64)> {
+        self.backend
+            .sources
+            .get(record.source)?
+            .statistics(&record.identifier())
     }
 
-    /// A backend reports changes; returns effects to run after the caller
+    /// A source reports changes; returns effects to run after the caller
     /// released its own locks.
-    pub fn report(&self, updates: Vec<Update>) -> Effects {
+    fn report(&self, source: SourceId, updates: Vec<Update>) -> Effects {
         self.with_deferred(|st, fx| {
             for update in updates {
-                st.apply_update(update, fx);
+                st.apply_update(source, update, fx);
             }
             st.finish_updates();
             st.reevaluate_sessions(fx);
@@ -139,11 +171,12 @@ impl Engine {
     }
 }
 
-/// Backend work the engine asked for while locked.
+/// Source work the engine asked for while locked.
 #[derive(Debug)]
 pub enum Command {
-    Start(String),
-    Stop(String),
+    Start(Arc<Record>),
+    Stop(Arc<Record>),
+    /// Re-read every source (updateConfigurations).
     Refresh,
     /// Read an interface's counters as a session's baseline (after opening,
     /// or after roaming from `previous`).
@@ -178,7 +211,7 @@ impl Effects {
         } = self;
         drop(garbage);
         drop(released_loops);
-        let engine = engine();
+        let engine = running();
         if progress {
             engine.progress.notify_all();
         }
@@ -192,21 +225,34 @@ impl Effects {
 }
 
 impl Engine {
+    fn source_of(&self, record: &Record) -> Option<&Arc<dyn Source>> {
+        self.backend.sources.get(record.source)
+    }
+
     fn execute(&self, command: Command) {
         match command {
-            Command::Start(id) => self.backend.start(&id),
-            Command::Stop(id) => self.backend.stop(&id),
-            Command::Refresh => self.backend.refresh(),
+            Command::Start(record) => {
+                if let Some(source) = self.source_of(&record) {
+                    source.start(&record.identifier());
+                }
+            }
+            Command::Stop(record) => {
+                if let Some(source) = self.source_of(&record) {
+                    source.stop(&record.identifier());
+                }
+            }
+            Command::Refresh => {
+                for source in &self.backend.sources {
+                    source.refresh();
+                }
+            }
             Command::CaptureStatistics {
                 session,
                 record,
                 previous,
             } => {
-                let now = self
-                    .backend
-                    .statistics(&record.identifier)
-                    .unwrap_or((0, 0));
-                let before = previous.and_then(|p| self.backend.statistics(&p.identifier));
+                let now = self.statistics(&record).unwrap_or((0, 0));
+                let before = previous.and_then(|p| self.statistics(&p));
                 self.with(|st, _| st.set_statistics_baseline(session, &record, now, before));
             }
         }

@@ -4,9 +4,13 @@
 
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
+use crate::backend::SourceId;
 use crate::types::{Bearer, ConfigType, Purpose, StateFlags};
+
+/// The owner of records no source reports (UserChoice).
+pub const NO_SOURCE: SourceId = SourceId::MAX;
 
 pub const DEFAULT_CONNECT_TIMEOUT_MS: i32 = 30_000;
 
@@ -29,6 +33,9 @@ pub struct ConfigView {
     /// A start request would bring it up (e.g. administratively down), as
     /// opposed to Discovered and waiting for an address by itself.
     pub startable: bool,
+    /// Other identifiers configurationFromIdentifier finds it by
+    /// ("uuid:<uuid>" for a NetworkManager profile).
+    pub aliases: Vec<String>,
 }
 
 impl ConfigView {
@@ -45,6 +52,7 @@ impl ConfigView {
             metered: false,
             interface: None,
             startable: false,
+            aliases: Vec::new(),
         }
     }
 }
@@ -75,8 +83,11 @@ pub struct ViewChange {
 
 pub struct Record {
     pub serial: u64,
-    pub identifier: String,
+    /// Changes only when the owning source renames it (Update::Rename).
+    identifier: RwLock<Arc<str>>,
     pub kind: ConfigType,
+    /// The source that reports it and carries out its commands.
+    pub source: SourceId,
     pub data: Mutex<RecordData>,
 }
 
@@ -91,6 +102,7 @@ pub struct RecordData {
     pub metered: bool,
     pub interface: Option<Arc<InterfaceInfo>>,
     pub startable: bool,
+    pub aliases: Vec<String>,
     pub valid: bool,
     pub connect_timeout_ms: i32,
     /// Sessions of this process holding this access point open.
@@ -100,11 +112,12 @@ pub struct RecordData {
 }
 
 impl Record {
-    pub fn new(serial: u64, view: &ConfigView) -> Arc<Record> {
+    pub fn new(serial: u64, source: SourceId, view: &ConfigView) -> Arc<Record> {
         Arc::new(Record {
             serial,
-            identifier: view.identifier.clone(),
+            identifier: RwLock::new(view.identifier.as_str().into()),
             kind: view.kind,
+            source,
             data: Mutex::new(RecordData {
                 name: view.name.clone(),
                 state: view.state,
@@ -115,12 +128,21 @@ impl Record {
                 metered: view.metered,
                 interface: view.interface.clone(),
                 startable: view.startable,
+                aliases: view.aliases.clone(),
                 valid: true,
                 connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
                 open_count: 0,
                 started_by_us: false,
             }),
         })
+    }
+
+    pub fn identifier(&self) -> Arc<str> {
+        self.identifier.read().clone()
+    }
+
+    pub(crate) fn set_identifier(&self, identifier: &str) {
+        *self.identifier.write() = identifier.into();
     }
 
     pub fn state(&self) -> StateFlags {
@@ -175,12 +197,13 @@ impl Record {
         d.metered = view.metered;
         d.startable = view.startable;
         d.interface.clone_from(&view.interface);
+        d.aliases.clone_from(&view.aliases);
         ViewChange { observable, any }
     }
 }
 
 impl std::fmt::Debug for Record {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Record({} #{})", self.identifier, self.serial)
+        write!(f, "Record({} #{})", self.identifier(), self.serial)
     }
 }

@@ -6,21 +6,27 @@ use std::sync::Arc;
 
 use super::Effects;
 use super::record::{ConfigView, Record};
-use super::state::EngineState;
-use crate::backend::{Snapshot, Update};
+use super::state::{EngineState, SourceState, USER_CHOICE_ID};
+use crate::backend::{Snapshot, SourceId, Update};
 use crate::signals::Payload;
-use crate::types::{ConfigType, StateFlags};
+use crate::types::{Capabilities, ConfigType, StateFlags};
 
 impl EngineState {
-    pub(crate) fn apply_update(&mut self, update: Update, fx: &mut Effects) {
+    pub(crate) fn apply_update(&mut self, source: SourceId, update: Update, fx: &mut Effects) {
         match update {
-            Update::Upsert(view) => self.upsert(view),
-            Update::Remove(id) => self.remove(&id),
-            Update::Resync(snapshot) => self.resync(snapshot),
-            Update::Default(id) => self.default_id = id,
-            Update::Capabilities(caps) => self.capabilities = caps,
-            Update::StartFailed(id, error) => self.start_failed(&id, error, fx),
-            Update::RefreshCompleted => self.emit_to_managers(Payload::UpdateCompleted),
+            Update::Upsert(view) => self.upsert(source, view),
+            Update::Remove(id) => self.remove(source, &id),
+            Update::Resync(snapshot) => self.resync(source, snapshot),
+            Update::Default(id) => self.source_mut(source).default_id = id,
+            Update::Capabilities(caps) => self.set_capabilities(source, caps),
+            Update::StartFailed { id, error, message } => {
+                if self.owned_by(source, &id).is_some() {
+                    self.start_failed(&id, error, message, fx);
+                }
+            }
+            Update::RefreshCompleted => self.refresh_completed(source),
+            Update::Rename { from, to } => self.rename(source, &from, &to),
+            Update::Status(status) => self.source_mut(source).status = status,
         }
     }
 
@@ -32,11 +38,63 @@ impl EngineState {
         self.refresh_online();
     }
 
-    fn upsert(&mut self, view: ConfigView) {
+    fn source_mut(&mut self, source: SourceId) -> &mut SourceState {
+        if self.sources.len() <= source {
+            self.sources.resize_with(source + 1, SourceState::default);
+        }
+        &mut self.sources[source]
+    }
+
+    /// The record `id` when `source` owns it: a source never touches
+    /// another's records.
+    fn owned_by(&self, source: SourceId, id: &str) -> Option<Arc<Record>> {
+        self.by_id.get(id).filter(|r| r.source == source).cloned()
+    }
+
+    fn set_capabilities(&mut self, source: SourceId, caps: Capabilities) {
+        self.source_mut(source).capabilities = caps;
+        self.capabilities = self
+            .sources
+            .iter()
+            .fold(Capabilities::empty(), |all, s| all | s.capabilities);
+    }
+
+    /// updateConfigurations(): every source re-reads; updateCompleted once
+    /// the last one has (at once when the backend has no sources).
+    pub(crate) fn request_refresh(&mut self, fx: &mut Effects) {
+        for s in &mut self.sources {
+            s.refreshing = true;
+        }
+        if self.sources.is_empty() {
+            self.emit_to_managers(Payload::UpdateCompleted);
+        } else {
+            fx.commands.push(super::Command::Refresh);
+        }
+    }
+
+    fn refresh_completed(&mut self, source: SourceId) {
+        let state = self.source_mut(source);
+        if !std::mem::replace(&mut state.refreshing, false) {
+            return;
+        }
+        if !self.sources.iter().any(|s| s.refreshing) {
+            self.emit_to_managers(Payload::UpdateCompleted);
+        }
+    }
+
+    fn upsert(&mut self, source: SourceId, view: ConfigView) {
         if let Some(existing) = self.by_id.get(&view.identifier).cloned() {
+            if existing.source != source {
+                return; // another source's identifier
+            }
             if existing.kind == view.kind {
                 let state = self.state_for(&view);
+                let aliases_before = existing.data.lock().aliases.clone();
                 let change = existing.apply_view(&view, state);
+                if aliases_before != view.aliases {
+                    self.unindex_aliases(&aliases_before, &existing);
+                    self.index_aliases(&existing);
+                }
                 if change.any {
                     self.changed.insert(existing.serial);
                 }
@@ -46,21 +104,44 @@ impl EngineState {
                 return;
             }
             // A configuration cannot change its type: it is a new one.
-            self.remove(&view.identifier);
+            self.remove(source, &view.identifier);
         }
         let state = self.state_for(&view);
         self.next_serial += 1;
-        let record = Record::new(self.next_serial, &view);
+        let record = Record::new(self.next_serial, source, &view);
         record.data.lock().state = state;
         self.records.push(record.clone());
         self.by_id.insert(view.identifier.clone(), record.clone());
+        self.index_aliases(&record);
         self.emit_to_managers(Payload::ConfigurationAdded(record));
     }
 
-    fn remove(&mut self, id: &str) {
-        let Some(record) = self.by_id.remove(id) else {
+    fn index_aliases(&mut self, record: &Arc<Record>) {
+        let aliases = record.data.lock().aliases.clone();
+        for alias in aliases {
+            self.by_alias.entry(alias).or_insert_with(|| record.clone());
+        }
+    }
+
+    fn unindex_aliases(&mut self, aliases: &[String], record: &Arc<Record>) {
+        for alias in aliases {
+            if self
+                .by_alias
+                .get(alias)
+                .is_some_and(|r| Arc::ptr_eq(r, record))
+            {
+                self.by_alias.remove(alias);
+            }
+        }
+    }
+
+    fn remove(&mut self, source: SourceId, id: &str) {
+        let Some(record) = self.owned_by(source, id) else {
             return;
         };
+        self.by_id.remove(id);
+        let aliases = record.data.lock().aliases.clone();
+        self.unindex_aliases(&aliases, &record);
         self.records.retain(|r| !Arc::ptr_eq(r, &record));
         self.changed.insert(record.serial);
         {
@@ -69,15 +150,48 @@ impl EngineState {
             d.open_count = 0;
             d.started_by_us = false;
         }
-        if self.default_id.as_deref() == Some(id) {
-            self.default_id = None;
-        }
         self.emit_to_managers(Payload::ConfigurationRemoved(record));
     }
 
-    /// Diffs a full view against the records: removes what is gone, then
-    /// upserts in the backend's order, so no-op parts emit nothing.
-    fn resync(&mut self, snapshot: Snapshot) {
+    /// The record keeps its handles, sessions and counts under a new name.
+    fn rename(&mut self, source: SourceId, from: &str, to: &str) {
+        if from == to || self.by_id.contains_key(to) || to == USER_CHOICE_ID {
+            return;
+        }
+        let Some(record) = self.owned_by(source, from) else {
+            return;
+        };
+        self.by_id.remove(from);
+        record.set_identifier(to);
+        self.by_id.insert(to.to_owned(), record.clone());
+        for s in &mut self.sources {
+            if s.default_id.as_deref() == Some(from) {
+                s.default_id = Some(to.to_owned());
+            }
+        }
+        self.rename_children(from, to);
+        self.changed.insert(record.serial);
+        self.emit_to_managers(Payload::ConfigurationChanged(record));
+    }
+
+    /// Service networks name their children by identifier.
+    fn rename_children(&mut self, from: &str, to: &str) {
+        for network in self
+            .records
+            .iter()
+            .filter(|r| r.kind == ConfigType::ServiceNetwork)
+        {
+            let mut d = network.data.lock();
+            for child in d.children.iter_mut().filter(|c| c.as_str() == from) {
+                *child = to.to_owned();
+            }
+        }
+    }
+
+    /// Diffs a source's full view against that source's records: removes
+    /// what is gone, then upserts in the source's order, so no-op parts emit
+    /// nothing.
+    fn resync(&mut self, source: SourceId, snapshot: Snapshot) {
         let present: HashSet<&str> = snapshot
             .configurations
             .iter()
@@ -86,19 +200,23 @@ impl EngineState {
         let gone: Vec<String> = self
             .records
             .iter()
-            .filter(|r| !present.contains(r.identifier.as_str()))
-            .map(|r| r.identifier.clone())
+            .filter(|r| r.source == source)
+            .map(|r| r.identifier())
+            .filter(|id| !present.contains(&**id))
+            .map(|id| id.to_string())
             .collect();
         for id in gone {
-            self.remove(&id);
+            self.remove(source, &id);
         }
         if let Some(caps) = snapshot.capabilities {
-            self.capabilities = caps;
+            self.set_capabilities(source, caps);
         }
         for view in snapshot.configurations {
-            self.upsert(view);
+            self.upsert(source, view);
         }
-        self.default_id = snapshot.default_id;
+        let state = self.source_mut(source);
+        state.default_id = snapshot.default_id;
+        state.status = snapshot.status;
     }
 
     fn state_for(&self, view: &ConfigView) -> StateFlags {
@@ -171,10 +289,12 @@ impl EngineState {
         }
     }
 
+    /// The backend's default: that of the first source that names one.
     pub(crate) fn default_record(&self) -> Option<Arc<Record>> {
-        self.default_id
-            .as_ref()
-            .and_then(|id| self.by_id.get(id))
+        self.sources
+            .iter()
+            .filter_map(|s| s.default_id.as_ref())
+            .find_map(|id| self.by_id.get(id))
             .cloned()
     }
 
@@ -194,10 +314,13 @@ impl EngineState {
     }
 
     pub(crate) fn lookup(&self, id: &str) -> Option<Arc<Record>> {
-        if id == self.user_choice.identifier {
+        if id == USER_CHOICE_ID {
             return Some(self.user_choice.clone());
         }
-        self.by_id.get(id).cloned()
+        self.by_id
+            .get(id)
+            .or_else(|| self.by_alias.get(id))
+            .cloned()
     }
 
     /// Live member records of a service network, highest priority first.

@@ -108,13 +108,13 @@ pub(super) fn hold(record: &Record) {
 
 /// Drops this session from an access point's count; the last one out takes
 /// down an interface this library brought up (never one the system did).
-pub(super) fn release(record: &Record, fx: &mut Effects) {
+pub(super) fn release(record: &Arc<Record>, fx: &mut Effects) {
     let mut d = record.data.lock();
     d.open_count = d.open_count.saturating_sub(1);
     if d.open_count == 0 && d.started_by_us {
         d.started_by_us = false;
         if d.valid {
-            fx.commands.push(Command::Stop(record.identifier.clone()));
+            fx.commands.push(Command::Stop(record.clone()));
         }
     }
 }
@@ -250,7 +250,7 @@ impl EngineState {
             // Only what a start brings up is ours to take down later.
             if d.startable && !d.started_by_us {
                 d.started_by_us = true;
-                fx.commands.push(Command::Start(ap.identifier.clone()));
+                fx.commands.push(Command::Start(ap.clone()));
             }
         }
         let timer = self.session_timer(sid, TimerKind::Connect, timeout);
@@ -444,7 +444,7 @@ impl EngineState {
         }
         sd.set_state(State::Closing);
         let timeout = sd.timeout();
-        fx.commands.push(Command::Stop(ap.identifier.clone()));
+        fx.commands.push(Command::Stop(ap.clone()));
         fx.progress = true;
         let timer = self.session_timer(sid, TimerKind::Closing, timeout);
         if let Some(sd) = self.sessions.get_mut(&sid) {
@@ -453,21 +453,32 @@ impl EngineState {
         Ok(())
     }
 
-    /// A start the engine asked for failed: sessions waiting on it fail.
-    pub(super) fn start_failed(&mut self, id: &str, error: SessionError, fx: &mut Effects) {
-        if let Some(record) = self.by_id.get(id) {
-            record.data.lock().started_by_us = false;
-        }
+    /// A start the engine asked for failed: sessions waiting on it fail,
+    /// with the system's own message where it gave one.
+    pub(super) fn start_failed(
+        &mut self,
+        id: &str,
+        error: SessionError,
+        message: Option<String>,
+        fx: &mut Effects,
+    ) {
+        let Some(record) = self.by_id.get(id).cloned() else {
+            return;
+        };
+        record.data.lock().started_by_us = false;
         let waiting: Vec<u64> = self
             .sessions
             .iter()
             .filter(|(_, s)| {
                 s.phase == Phase::Connecting
-                    && s.in_use.as_ref().is_some_and(|r| r.identifier == id)
+                    && s.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, &record))
             })
             .map(|(id, _)| *id)
             .collect();
         for sid in waiting {
+            if let Some(sd) = self.sessions.get_mut(&sid) {
+                sd.backend_message.clone_from(&message);
+            }
             self.fail_connect(sid, error, fx);
         }
     }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::IdMap;
-use super::record::{ConfigView, Record};
-use crate::backend::Snapshot;
+use super::record::{ConfigView, NO_SOURCE, Record};
+use crate::backend::{NetworkStatus, Snapshot};
 use crate::event_loop::EventLoop;
 use crate::signals::Connection;
 use crate::timers::TimerId;
@@ -20,9 +20,13 @@ pub struct EngineState {
     /// Live records in creation order.
     pub(super) records: Vec<Arc<Record>>,
     pub(super) by_id: HashMap<String, Arc<Record>>,
+    /// Alternative identifiers ("uuid:..."), each naming one live record.
+    pub(super) by_alias: HashMap<String, Arc<Record>>,
     pub(super) user_choice: Arc<Record>,
-    pub(super) default_id: Option<String>,
+    /// What each source of the backend said, in the backend's order.
+    pub(super) sources: Vec<SourceState>,
     pub(super) online: bool,
+    /// The union of the sources' capabilities.
     pub(super) capabilities: Capabilities,
     pub(super) sessions: IdMap<SessionData>,
     pub(super) managers: IdMap<ManagerData>,
@@ -32,6 +36,27 @@ pub struct EngineState {
     /// Records that changed observably in the batch being applied: idle
     /// sessions re-derive their state only from these.
     pub(super) changed: HashSet<u64>,
+}
+
+/// One source's opinions besides its records.
+#[derive(Debug)]
+pub struct SourceState {
+    pub(super) default_id: Option<String>,
+    pub(super) capabilities: Capabilities,
+    pub(super) status: Option<NetworkStatus>,
+    /// A refresh was asked of it and it has not reported RefreshCompleted.
+    pub(super) refreshing: bool,
+}
+
+impl Default for SourceState {
+    fn default() -> Self {
+        SourceState {
+            default_id: None,
+            capabilities: Capabilities::empty(),
+            status: None,
+            refreshing: false,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,6 +115,8 @@ pub struct SessionData {
     pub(super) connected_at: Option<Instant>,
     pub(super) stats: Statistics,
     pub(super) connect_in_background: Option<bool>,
+    /// The system's own text for the last failure (BackendErrorMessage).
+    pub(super) backend_message: Option<String>,
     pub(super) auto_close_ms: i64,
     /// Connect timeout or the wait for an answer to preferredConfigurationChanged.
     pub(super) timer: Option<(TimerId, u64)>,
@@ -135,6 +162,7 @@ impl SessionData {
             connected_at: None,
             stats: Statistics::default(),
             connect_in_background: None,
+            backend_message: None,
             auto_close_ms: -1,
             timer: None,
             auto_close_timer: None,
@@ -153,9 +181,10 @@ impl SessionData {
 }
 
 impl EngineState {
-    pub(super) fn new(snapshot: Snapshot) -> Self {
+    pub(super) fn new(snapshots: Vec<Snapshot>) -> Self {
         let user_choice = Record::new(
             0,
+            NO_SOURCE,
             &ConfigView {
                 identifier: USER_CHOICE_ID.to_owned(),
                 name: USER_CHOICE_ID.to_owned(),
@@ -168,13 +197,15 @@ impl EngineState {
                 metered: false,
                 interface: None,
                 startable: false,
+                aliases: Vec::new(),
             },
         );
         let mut st = EngineState {
             records: Vec::new(),
             by_id: HashMap::new(),
+            by_alias: HashMap::new(),
             user_choice,
-            default_id: None,
+            sources: snapshots.iter().map(|_| SourceState::default()).collect(),
             online: false,
             capabilities: Capabilities::empty(),
             sessions: IdMap::default(),
@@ -186,7 +217,9 @@ impl EngineState {
         };
         // No manager exists yet, so this emits nothing.
         let mut fx = super::Effects::default();
-        st.apply_update(crate::backend::Update::Resync(snapshot), &mut fx);
+        for (source, snapshot) in snapshots.into_iter().enumerate() {
+            st.apply_update(source, crate::backend::Update::Resync(snapshot), &mut fx);
+        }
         st.finish_updates();
         debug_assert!(fx.commands.is_empty());
         st

@@ -99,8 +99,8 @@ pub unsafe extern "C" fn qns_configuration_identifier(
     needed: *mut usize,
 ) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        let id = unsafe { record(cfg) }.map_or("", |r| r.identifier.as_str());
-        unsafe { write_str(id, buf, len, needed) }
+        let id = unsafe { record(cfg) }.map_or_else(|| "".into(), |r| r.identifier());
+        unsafe { write_str(&id, buf, len, needed) }
     })
 }
 

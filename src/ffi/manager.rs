@@ -64,6 +64,24 @@ pub unsafe extern "C" fn qns_manager_free(manager: *mut qns_manager) {
     })
 }
 
+/// moveToThread(): later signals go to `lp` (NULL: the default loop), and
+/// those still queued on the old loop move along, in order, after what `lp`
+/// already holds. QNS_ERR_NOT_FOUND for a freed manager. Thread: any.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn qns_manager_set_loop(
+    manager: *const qns_manager,
+    lp: *const qns_loop,
+) -> qns_status {
+    ffi_boundary!(QNS_ERR_INTERNAL, {
+        let m = try_ffi!(unsafe { borrow::<qns_manager, Manager>(manager) });
+        if m.set_loop(unsafe { loop_or_default(lp) }) {
+            QNS_OK
+        } else {
+            QNS_ERR_NOT_FOUND
+        }
+    })
+}
+
 /// allConfigurations(filter): every configuration whose state s satisfies
 /// (s & filter) == filter (filter 0: all), access points in creation order,
 /// then service networks. The list is new: free it.

@@ -88,13 +88,15 @@ pub extern "C" fn qns_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
-/// Chooses the backend ("netlink" or "simulated") before the library is first
-/// used. Without this call, the environment variable QNS_BACKEND decides, else
-/// the default: netlink on Linux (falling back to simulated where no netlink
-/// socket can be opened; qns_backend_name tells which runs).
-/// Returns QNS_ERR_BACKEND_IN_USE once another backend runs (choosing the
-/// running one again is QNS_OK), QNS_ERR_UNKNOWN_BACKEND for other names.
-/// Thread: any.
+/// Chooses the backend before the library is first used: "auto" (the
+/// default: "networkmanager" where NetworkManager owns its name on the system
+/// bus, else "netlink"), "networkmanager", "netlink", "simulated" or "none".
+/// Without this call the environment variable QNS_BACKEND decides, else
+/// "auto". A backend that cannot start runs as "none" (no configurations, no
+/// capabilities) and qns_backend_error says why; the library never falls back
+/// to another backend by itself. Returns QNS_ERR_BACKEND_IN_USE once another
+/// backend runs (choosing the running one again is QNS_OK),
+/// QNS_ERR_UNKNOWN_BACKEND for other names. Thread: any.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_select_backend(name: *const c_char) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
@@ -110,15 +112,33 @@ pub unsafe extern "C" fn qns_select_backend(name: *const c_char) -> qns_status {
     })
 }
 
-/// The running backend's name (starts the library if needed); static.
+/// The running backend's name: "netlink", "networkmanager", "simulated" or
+/// "none" (starts the library if needed); static, never freed.
 #[unsafe(no_mangle)]
 pub extern "C" fn qns_backend_name() -> *const c_char {
     ffi_boundary!(c"".as_ptr(), {
         match crate::engine::backend_name() {
             "netlink" => c"netlink".as_ptr(),
+            "networkmanager" => c"networkmanager".as_ptr(),
             "simulated" => c"simulated".as_ptr(),
+            "none" => c"none".as_ptr(),
             _ => c"".as_ptr(),
         }
+    })
+}
+
+/// Why the chosen backend is not running, as one English sentence (for
+/// example when no netlink socket can be opened in a sandbox, or
+/// QNS_SIMULATED_NETWORK names a bad file), snprintf style; "" while the
+/// chosen backend runs. Starts the library if needed. Thread: any.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn qns_backend_error(
+    buf: *mut c_char,
+    len: usize,
+    needed: *mut usize,
+) -> qns_status {
+    ffi_boundary!(QNS_ERR_INTERNAL, {
+        unsafe { support::write_str(crate::engine::backend_error(), buf, len, needed) }
     })
 }
 

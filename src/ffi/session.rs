@@ -9,7 +9,8 @@ use super::event_loop::{loop_or_default, qns_loop};
 use super::interface::qns_interface;
 use super::qns_status::{self, *};
 use super::support::{
-    borrow, ffi_boundary, into_handle, read_str, release_handle, try_ffi, write_out, write_str,
+    borrow, clone_arc, ffi_boundary, into_handle, read_str, release_handle, try_ffi, write_out,
+    write_str,
 };
 use crate::engine::SessionCallError;
 use crate::engine::api::{PropertyError, PropertyValue, Session};
@@ -149,15 +150,42 @@ pub unsafe extern "C" fn qns_session_reject(s: *const qns_session) -> qns_status
 }
 
 /// waitForOpened(msecs): true at once if open; false at once if open() was
-/// not called or failed; otherwise waits up to msecs (-1: no limit). On the
-/// thread of the session's loop it delivers that loop's callbacks while it
-/// waits. false for NULL or msecs < -1.
+/// not called or failed; otherwise waits up to msecs (-1: no limit) and
+/// returns as soon as the attempt ends, whoever ended it (close() or stop()
+/// from another thread too). On the thread of the session's loop it
+/// delivers that loop's callbacks while it waits, and always delivers the
+/// deciding signals (opened() or error()) before it returns. A callback it
+/// delivers may free the session. false for NULL or msecs < -1.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_session_wait_for_opened(s: *const qns_session, msecs: c_int) -> bool {
     ffi_boundary!(false, {
-        match unsafe { session(s) } {
-            Ok(session) if msecs >= -1 => session.wait_for_opened(msecs),
-            _ => false,
+        if msecs < -1 {
+            return false;
+        }
+        // A strong reference for the whole wait: a callback delivered
+        // during it may free the application's handle.
+        match unsafe { clone_arc::<qns_session, Session>(s) } {
+            Some(session) => session.wait_for_opened(msecs),
+            None => false,
+        }
+    })
+}
+
+/// moveToThread(): later signals go to `lp` (NULL: the default loop), and
+/// those still queued on the old loop move along, in order, after what `lp`
+/// already holds. A delivery already running on the old loop's thread
+/// finishes there. QNS_ERR_NOT_FOUND for a freed session. Thread: any.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn qns_session_set_loop(
+    s: *const qns_session,
+    lp: *const qns_loop,
+) -> qns_status {
+    ffi_boundary!(QNS_ERR_INTERNAL, {
+        let session = try_ffi!(unsafe { session(s) });
+        if session.set_loop(unsafe { loop_or_default(lp) }) {
+            QNS_OK
+        } else {
+            QNS_ERR_NOT_FOUND
         }
     })
 }

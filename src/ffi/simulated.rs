@@ -14,8 +14,11 @@ use crate::backend::simulated::{self as sim, SimError, StartBehavior};
 use crate::engine::record::{ConfigView, InterfaceAddress, InterfaceInfo};
 use crate::types::{Bearer, Capabilities, ConfigType, Purpose, SessionError, StateFlags};
 
-fn status(result: Result<(), SimError>) -> qns_status {
-    match result {
+/// Runs one scripting call on the running engine (starting it if needed:
+/// the simulation is scripted only once it is the running backend).
+fn scripted(call: impl FnOnce() -> Result<(), SimError>) -> qns_status {
+    crate::engine::ensure_started();
+    match call() {
         Ok(()) => QNS_OK,
         Err(SimError::NotActive) => QNS_ERR_WRONG_BACKEND,
         Err(SimError::NotFound) => QNS_ERR_NOT_FOUND,
@@ -52,7 +55,7 @@ pub unsafe extern "C" fn qns_sim_add_access_point(
         let name = try_ffi!(unsafe { read_str(name) });
         let bearer = try_ffi!(check(Bearer::from_raw(bearer)));
         let state = try_ffi!(state_flags(state));
-        status(sim::add(ConfigView::access_point(id, name, bearer, state)))
+        scripted(|| sim::add(ConfigView::access_point(id, name, bearer, state)))
     })
 }
 
@@ -72,7 +75,7 @@ pub unsafe extern "C" fn qns_sim_add_service_network(
         let mut view = ConfigView::access_point(id, name, Bearer::Unknown, StateFlags::UNDEFINED);
         view.kind = ConfigType::ServiceNetwork;
         view.children = children;
-        status(sim::add(view))
+        scripted(|| sim::add(view))
     })
 }
 
@@ -86,7 +89,7 @@ pub unsafe extern "C" fn qns_sim_set_children(
     ffi_boundary!(QNS_ERR_INTERNAL, {
         let id = try_ffi!(unsafe { read_str(identifier) });
         let children = try_ffi!(unsafe { id_list(children, count) });
-        status(sim::set_children(id, children))
+        scripted(|| sim::set_children(id, children))
     })
 }
 
@@ -94,7 +97,8 @@ pub unsafe extern "C" fn qns_sim_set_children(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_sim_remove(identifier: *const c_char) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        status(sim::remove(try_ffi!(unsafe { read_str(identifier) })))
+        let id = try_ffi!(unsafe { read_str(identifier) });
+        scripted(|| sim::remove(id))
     })
 }
 
@@ -104,7 +108,7 @@ pub unsafe extern "C" fn qns_sim_set_state(identifier: *const c_char, state: c_u
     ffi_boundary!(QNS_ERR_INTERNAL, {
         let id = try_ffi!(unsafe { read_str(identifier) });
         let state = try_ffi!(state_flags(state));
-        status(sim::set_state(id, state))
+        scripted(|| sim::set_state(id, state))
     })
 }
 
@@ -117,7 +121,7 @@ pub unsafe extern "C" fn qns_sim_set_name(
     ffi_boundary!(QNS_ERR_INTERNAL, {
         let id = try_ffi!(unsafe { read_str(identifier) });
         let name = try_ffi!(unsafe { read_str(name) });
-        status(sim::set_name(id, name))
+        scripted(|| sim::set_name(id, name))
     })
 }
 
@@ -130,7 +134,7 @@ pub unsafe extern "C" fn qns_sim_set_bearer(
     ffi_boundary!(QNS_ERR_INTERNAL, {
         let id = try_ffi!(unsafe { read_str(identifier) });
         let bearer = try_ffi!(check(Bearer::from_raw(bearer)));
-        status(sim::set_bearer(id, bearer))
+        scripted(|| sim::set_bearer(id, bearer))
     })
 }
 
@@ -143,7 +147,7 @@ pub unsafe extern "C" fn qns_sim_set_purpose(
     ffi_boundary!(QNS_ERR_INTERNAL, {
         let id = try_ffi!(unsafe { read_str(identifier) });
         let purpose = try_ffi!(check(Purpose::from_raw(purpose)));
-        status(sim::set_purpose(id, purpose))
+        scripted(|| sim::set_purpose(id, purpose))
     })
 }
 
@@ -154,10 +158,8 @@ pub unsafe extern "C" fn qns_sim_set_metered(
     metered: bool,
 ) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        status(sim::set_metered(
-            try_ffi!(unsafe { read_str(identifier) }),
-            metered,
-        ))
+        let id = try_ffi!(unsafe { read_str(identifier) });
+        scripted(|| sim::set_metered(id, metered))
     })
 }
 
@@ -168,10 +170,8 @@ pub unsafe extern "C" fn qns_sim_set_roaming_available(
     available: bool,
 ) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        status(sim::set_roaming_available(
-            try_ffi!(unsafe { read_str(identifier) }),
-            available,
-        ))
+        let id = try_ffi!(unsafe { read_str(identifier) });
+        scripted(|| sim::set_roaming_available(id, available))
     })
 }
 
@@ -194,7 +194,7 @@ pub unsafe extern "C" fn qns_sim_set_start_behavior(
             3 => StartBehavior::Never,
             _ => return QNS_ERR_INVALID_ARGUMENT,
         };
-        status(sim::set_start_behavior(id, behavior))
+        scripted(|| sim::set_start_behavior(id, behavior))
     })
 }
 
@@ -206,11 +206,8 @@ pub unsafe extern "C" fn qns_sim_set_bytes(
     sent: u64,
 ) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        status(sim::set_bytes(
-            try_ffi!(unsafe { read_str(identifier) }),
-            received,
-            sent,
-        ))
+        let id = try_ffi!(unsafe { read_str(identifier) });
+        scripted(|| sim::set_bytes(id, received, sent))
     })
 }
 
@@ -228,7 +225,7 @@ pub unsafe extern "C" fn qns_sim_set_interface(
     ffi_boundary!(QNS_ERR_INTERNAL, {
         let id = try_ffi!(unsafe { read_str(identifier) });
         if name.is_null() {
-            return status(sim::set_interface(id, None));
+            return scripted(|| sim::set_interface(id, None));
         }
         let name = try_ffi!(unsafe { read_str(name) });
         let mac = if hardware_address.is_null() {
@@ -247,7 +244,7 @@ pub unsafe extern "C" fn qns_sim_set_interface(
             mtu,
             addresses: Vec::new(),
         };
-        status(sim::set_interface(id, Some(info)))
+        scripted(|| sim::set_interface(id, Some(info)))
     })
 }
 
@@ -270,13 +267,15 @@ pub unsafe extern "C" fn qns_sim_add_interface_address(
         if !(0..=max).contains(&prefix_length) {
             return QNS_ERR_INVALID_ARGUMENT;
         }
-        status(sim::add_address(
-            id,
-            InterfaceAddress {
-                ip,
-                prefix_length: prefix_length as u8,
-            },
-        ))
+        scripted(|| {
+            sim::add_address(
+                id,
+                InterfaceAddress {
+                    ip,
+                    prefix_length: prefix_length as u8,
+                },
+            )
+        })
     })
 }
 
@@ -286,11 +285,10 @@ pub unsafe extern "C" fn qns_sim_add_interface_address(
 pub unsafe extern "C" fn qns_sim_set_default(identifier: *const c_char) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
         if identifier.is_null() {
-            return status(sim::set_default(None));
+            return scripted(|| sim::set_default(None));
         }
-        status(sim::set_default(Some(try_ffi!(unsafe {
-            read_str(identifier)
-        }))))
+        let id = try_ffi!(unsafe { read_str(identifier) });
+        scripted(|| sim::set_default(Some(id)))
     })
 }
 
@@ -302,12 +300,12 @@ pub extern "C" fn qns_sim_set_capabilities(capabilities: c_uint) -> qns_status {
         let Some(caps) = Capabilities::from_bits(capabilities) else {
             return QNS_ERR_INVALID_ARGUMENT;
         };
-        status(sim::set_capabilities(caps))
+        scripted(|| sim::set_capabilities(caps))
     })
 }
 
 /// Removes every configuration and restores the default capabilities.
 #[unsafe(no_mangle)]
 pub extern "C" fn qns_sim_reset() -> qns_status {
-    ffi_boundary!(QNS_ERR_INTERNAL, { status(sim::reset()) })
+    ffi_boundary!(QNS_ERR_INTERNAL, { scripted(sim::reset) })
 }

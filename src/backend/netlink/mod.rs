@@ -12,14 +12,13 @@ mod socket;
 
 use std::collections::HashMap;
 use std::io;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::{Backend, Snapshot, Update};
-use crate::engine::engine;
+use super::{Sink, Snapshot, Source, Update};
 use crate::types::{Capabilities, SessionError};
 use model::KernelModel;
 pub use model::{DEFAULT_NETWORK_ID, DEFAULT_NETWORK_NAME};
@@ -58,9 +57,20 @@ struct Shared {
     statistics: Mutex<HashMap<i32, CounterRead>>,
     requests: Mutex<NlSocket>,
     events: Mutex<Option<NlSocket>>,
+    /// Set once when the engine attaches the source.
+    sink: OnceLock<Sink>,
 }
 
-pub struct NetlinkBackend {
+impl Shared {
+    fn report(&self, updates: Vec<Update>) {
+        if let Some(sink) = self.sink.get() {
+            sink.report(updates);
+        }
+    }
+}
+
+/// The kernel's interfaces as configurations.
+pub struct NetlinkSource {
     shared: Arc<Shared>,
 }
 
@@ -148,8 +158,8 @@ fn dump_addresses_and_routes() -> io::Result<Vec<(u16, Vec<u8>)>> {
     Ok(messages)
 }
 
-impl NetlinkBackend {
-    pub fn new() -> io::Result<NetlinkBackend> {
+impl NetlinkSource {
+    pub fn new() -> io::Result<NetlinkSource> {
         use socket::*;
         let groups = RTMGRP_LINK
             | RTMGRP_IPV4_IFADDR
@@ -172,12 +182,13 @@ impl NetlinkBackend {
             caps |= Capabilities::CAN_START_AND_STOP_INTERFACES;
         }
         let model = read_all(&mut requests, can_start, caps)?;
-        Ok(NetlinkBackend {
+        Ok(NetlinkSource {
             shared: Arc::new(Shared {
                 model: Mutex::new(model),
                 statistics: Mutex::new(HashMap::new()),
                 requests: Mutex::new(requests),
                 events: Mutex::new(Some(events)),
+                sink: OnceLock::new(),
             }),
         })
     }
@@ -238,7 +249,7 @@ fn run(shared: Arc<Shared>, mut events: NlSocket) {
             updates = resync(&shared);
         }
         COUNTERS.batches.fetch_add(1, Ordering::Relaxed);
-        engine().report(updates).run();
+        shared.report(updates);
     }
 }
 
@@ -259,7 +270,7 @@ fn resync(shared: &Shared) -> Vec<Update> {
     }
 }
 
-impl Backend for NetlinkBackend {
+impl Source for NetlinkSource {
     fn name(&self) -> &'static str {
         "netlink"
     }
@@ -268,7 +279,10 @@ impl Backend for NetlinkBackend {
         self.shared.model.lock().snapshot()
     }
 
-    fn attach(&self) {
+    fn attach(&self, sink: Sink) {
+        if self.shared.sink.set(sink).is_err() {
+            return;
+        }
         let Some(events) = self.shared.events.lock().take() else {
             return;
         };
@@ -286,9 +300,11 @@ impl Backend for NetlinkBackend {
                 }
                 _ => SessionError::Unknown,
             };
-            engine()
-                .report(vec![Update::StartFailed(identifier.to_owned(), error)])
-                .run();
+            self.shared.report(vec![Update::StartFailed {
+                id: identifier.to_owned(),
+                error,
+                message: None,
+            }]);
         }
     }
 
@@ -301,7 +317,7 @@ impl Backend for NetlinkBackend {
     fn refresh(&self) {
         let mut updates = resync(&self.shared);
         updates.push(Update::RefreshCompleted);
-        engine().report(updates).run();
+        self.shared.report(updates);
     }
 
     /// Counters read within the last millisecond are reused: a session

@@ -265,6 +265,7 @@ impl KernelModel {
             configurations,
             default_id: self.default_index().map(generic_identifier),
             capabilities: Some(self.capabilities),
+            status: None,
         }
     }
 
