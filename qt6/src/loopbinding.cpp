@@ -26,7 +26,7 @@ QEvent::Type LoopBinding::rebindEventType()
     return type;
 }
 
-bool LoopBinding::handleEvent(QObject *owner, QEvent *e, void *cObject, SetLoop setLoop)
+bool LoopBinding::handleEvent(QObject *owner, QEvent *e, const void *cObject, SetLoop setLoop)
 {
     if (e->type() == QEvent::ThreadChange) {
         // Still in the old thread; the new one is not known yet.
@@ -45,7 +45,7 @@ bool LoopBinding::handleEvent(QObject *owner, QEvent *e, void *cObject, SetLoop 
     return false;
 }
 
-void LoopBinding::settle(QObject *owner, void *cObject, SetLoop setLoop)
+void LoopBinding::settle(QObject *owner, const void *cObject, SetLoop setLoop)
 {
     if (QThread::currentThread() != owner->thread())
         return;

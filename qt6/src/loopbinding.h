@@ -19,7 +19,7 @@ class LoopBinding
 {
 public:
     // Rebinds the C object to a loop: qns_manager_set_loop/qns_session_set_loop.
-    using SetLoop = qns_status (*)(void *cObject, const qns_loop *lp);
+    using SetLoop = qns_status (*)(const void *cObject, const qns_loop *lp);
 
     // Bound to the loop of the calling thread (the QObject's thread).
     LoopBinding();
@@ -30,11 +30,11 @@ public:
     const qns_loop *loop() const;
 
     // For the QObject's event(): true when the event was ours.
-    bool handleEvent(QObject *owner, QEvent *e, void *cObject, SetLoop setLoop);
+    bool handleEvent(QObject *owner, QEvent *e, const void *cObject, SetLoop setLoop);
 
     // On the owner's thread: finish a move that is still parked, watch the
     // loop fd if the thread has just got an event dispatcher.
-    void settle(QObject *owner, void *cObject, SetLoop setLoop);
+    void settle(QObject *owner, const void *cObject, SetLoop setLoop);
     // Delivers what is pending on the owner's thread loop now.
     void dispatchPending();
     // The thread loop, NULL while parked.

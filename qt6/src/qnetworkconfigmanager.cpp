@@ -148,7 +148,7 @@ void QNetworkConfigurationManager::updateConfigurations()
 
 bool QNetworkConfigurationManager::event(QEvent *e)
 {
-    if (d->binding.handleEvent(this, e, const_cast<qns_manager *>(d->manager()),
+    if (d->binding.handleEvent(this, e, d->manager(),
                                &qnsqt6::setManagerLoop))
         return true;
     return QObject::event(e);

@@ -27,7 +27,6 @@ public:
 
     void settle() { binding.settle(q, m_session, &qnsqt6::setSessionLoop); }
     const qns_session *session() const { return m_session; }
-    qns_session *mutableSession() const { return m_session; }
 
     void setApplicationRoaming(bool on);
     QNetworkSession::UsagePolicies usagePolicies() const;
@@ -383,7 +382,7 @@ void QNetworkSession::disconnectNotify(const QMetaMethod &signal)
 
 bool QNetworkSession::event(QEvent *e)
 {
-    if (d->binding.handleEvent(this, e, d->mutableSession(), &qnsqt6::setSessionLoop))
+    if (d->binding.handleEvent(this, e, d->session(), &qnsqt6::setSessionLoop))
         return true;
     return QObject::event(e);
 }

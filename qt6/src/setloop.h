@@ -7,28 +7,14 @@
 
 namespace qnsqt6 {
 
-inline qns_status setManagerLoop(void *manager, const qns_loop *lp)
+inline qns_status setManagerLoop(const void *manager, const qns_loop *lp)
 {
-    if (!manager)
-        return QNS_ERR_NULL_ARGUMENT;
-#ifdef QNSQT6_HAVE_SET_LOOP
-    return qns_manager_set_loop(static_cast<qns_manager *>(manager), lp);
-#else
-    (void)lp;
-    return QNS_ERR_WRONG_STATE;
-#endif
+    return qns_manager_set_loop(static_cast<const qns_manager *>(manager), lp);
 }
 
-inline qns_status setSessionLoop(void *session, const qns_loop *lp)
+inline qns_status setSessionLoop(const void *session, const qns_loop *lp)
 {
-    if (!session)
-        return QNS_ERR_NULL_ARGUMENT;
-#ifdef QNSQT6_HAVE_SET_LOOP
-    return qns_session_set_loop(static_cast<qns_session *>(session), lp);
-#else
-    (void)lp;
-    return QNS_ERR_WRONG_STATE;
-#endif
+    return qns_session_set_loop(static_cast<const qns_session *>(session), lp);
 }
 
 } // namespace qnsqt6
