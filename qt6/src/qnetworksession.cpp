@@ -28,7 +28,10 @@ public:
     void settle() { binding.settle(q, m_session, &qnsqt6::setSessionLoop); }
     const qns_session *session() const { return m_session; }
 
-    void setApplicationRoaming(bool on);
+    // Application-level roaming while preferredConfigurationChanged has receivers.
+    void preferredReceiverAdded();
+    void preferredReceiverRemoved(bool wildcard);
+    void recountPreferredReceivers();
     QNetworkSession::UsagePolicies usagePolicies() const;
     void overrideUsagePolicies(QNetworkSession::UsagePolicies policies);
 
@@ -69,7 +72,10 @@ private:
 
     qns_session *m_session = nullptr;
 
+    void setApplicationRoaming(bool on);
+
     QMutex m_roamingMutex; // connectNotify may run in any thread
+    int m_preferredReceivers = 0;
     uint64_t m_preferredToken = 0;
 
     mutable QMutex m_policyMutex;
@@ -106,8 +112,8 @@ QNetworkSessionData::~QNetworkSessionData()
 void QNetworkSessionData::setApplicationRoaming(bool on)
 {
     // The C library runs application-level roaming exactly while a
-    // preferredConfigurationChanged callback is registered.
-    QMutexLocker lock(&m_roamingMutex);
+    // preferredConfigurationChanged callback is registered. Called with
+    // m_roamingMutex held.
     if (on && m_preferredToken == 0 && m_session) {
         uint64_t token = 0;
         if (qns_session_on_preferred_configuration_changed(m_session, &onPreferred, q, nullptr,
@@ -117,6 +123,39 @@ void QNetworkSessionData::setApplicationRoaming(bool on)
     } else if (!on && m_preferredToken != 0) {
         qns_disconnect(m_preferredToken);
         m_preferredToken = 0;
+    }
+}
+
+void QNetworkSessionData::preferredReceiverAdded()
+{
+    QMutexLocker lock(&m_roamingMutex);
+    ++m_preferredReceivers;
+    setApplicationRoaming(true);
+}
+
+void QNetworkSessionData::preferredReceiverRemoved(bool wildcard)
+{
+    QMutexLocker lock(&m_roamingMutex);
+    if (m_preferredReceivers > 0)
+        --m_preferredReceivers;
+    if (m_preferredReceivers == 0) {
+        setApplicationRoaming(false);
+        return;
+    }
+    // Receivers are left by the count, but one disconnect (a wildcard one,
+    // or one by signal and receiver) may have removed several at once.
+    Q_UNUSED(wildcard);
+    QMetaObject::invokeMethod(q, [this] { recountPreferredReceivers(); }, Qt::QueuedConnection);
+}
+
+void QNetworkSessionData::recountPreferredReceivers()
+{
+    const bool connected = q->isSignalConnected(
+        QMetaMethod::fromSignal(&QNetworkSession::preferredConfigurationChanged));
+    QMutexLocker lock(&m_roamingMutex);
+    if (!connected) {
+        m_preferredReceivers = 0;
+        setApplicationRoaming(false);
     }
 }
 
@@ -363,21 +402,24 @@ QNetworkSession::UsagePolicies QNetworkSession::usagePolicies() const
     return d->usagePolicies();
 }
 
+// Qt calls these with an internal lock held (no isSignalConnected() here),
+// possibly in another thread. The receivers are counted; a disconnect that
+// may have removed several at once (a wildcard one) is checked again from
+// the event loop, where isSignalConnected() may be asked.
 void QNetworkSession::connectNotify(const QMetaMethod &signal)
 {
     QObject::connectNotify(signal);
     if (signal == QMetaMethod::fromSignal(&QNetworkSession::preferredConfigurationChanged))
-        d->setApplicationRoaming(true);
+        d->preferredReceiverAdded();
 }
 
 void QNetworkSession::disconnectNotify(const QMetaMethod &signal)
 {
     QObject::disconnectNotify(signal);
-    // An invalid method means "everything was disconnected".
     const QMetaMethod preferred =
         QMetaMethod::fromSignal(&QNetworkSession::preferredConfigurationChanged);
-    if ((!signal.isValid() || signal == preferred) && !isSignalConnected(preferred))
-        d->setApplicationRoaming(false);
+    if (signal == preferred || !signal.isValid())
+        d->preferredReceiverRemoved(!signal.isValid());
 }
 
 bool QNetworkSession::event(QEvent *e)
