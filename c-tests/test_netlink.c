@@ -345,6 +345,37 @@ static void open_close_stop_on_a_down_interface(void) {
     qns_session_free(s);
 }
 
+/* SPEC §4.3 (issue 8 item 7): open() right after the last close() of a link
+ * this library is taking down starts it again; it never reports opened()
+ * on the link going down (which the down event would then abort). */
+static void reopen_right_after_the_last_close(void) {
+    clean_namespace();
+    sh("ip link add r0 type veth peer name r1 && ip link set r1 up && ip addr add 10.6.0.1/24 dev r0");
+    settle();
+    CHECK_EQ_INT(state_of("r0"), QNS_STATE_FLAG_DISCOVERED);
+    trace t = {{0}};
+    qns_session *s = session_for("r0", &t);
+    for (int i = 0; i < 20; i++) {
+        CHECK_OK(qns_session_open(s));
+        CHECK(qns_session_wait_for_opened(s, 5000));
+        CHECK_OK(qns_session_close(s));
+        CHECK_OK(qns_session_open(s)); /* at once */
+        CHECK(qns_session_wait_for_opened(s, 5000));
+        settle();
+        CHECK(qns_session_is_open(s));
+        CHECK(link_is_up("r0"));
+        const char *got = trace_take(&t);
+        if (strcmp(got, "state:2 opened state:3 closed state:4 state:5 state:2 opened state:3") != 0) {
+            fprintf(stderr, "cycle %d: %s\n", i, got);
+            qns_test_failures++;
+            break;
+        }
+        CHECK_OK(qns_session_close(s));
+        EXPECT_SETTLED(&t, "closed state:4 state:5");
+    }
+    qns_session_free(s);
+}
+
 /* interface() details and the kernel's byte counters. */
 static void interface_and_statistics(void) {
     clean_namespace();
@@ -457,6 +488,7 @@ int main(int argc, char **argv) {
     RUN(carrier_loss_under_open_session);
     RUN(default_route_online_and_roaming);
     RUN(open_close_stop_on_a_down_interface);
+    RUN(reopen_right_after_the_last_close);
     RUN(interface_and_statistics);
     RUN(fails_cleanly_without_net_admin);
     qns_manager_free(mgr);

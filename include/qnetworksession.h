@@ -5,13 +5,18 @@
  *
  * Conventions
  * - Fallible calls return a qns_status (QNS_OK = 0); out-parameters are
- *   written only on success. Every pointer is checked: NULL gives
- *   QNS_ERR_NULL_ARGUMENT (or, for getters, the Qt answer for a null object).
+ *   written only on success (the one exception: string outputs, below).
+ *   Every pointer is checked: NULL gives QNS_ERR_NULL_ARGUMENT (or, for
+ *   getters, the Qt answer for a null object). A manager, session or loop
+ *   handle used after its _free gives QNS_ERR_INVALID_ARGUMENT while its
+ *   memory is still held (during a callback); beyond that it is undefined.
  * - Strings in: NUL-terminated UTF-8 (invalid UTF-8: QNS_ERR_INVALID_UTF8).
  *   Strings out: (buf, len, needed) with snprintf semantics: *needed (if not
- *   NULL) gets the length without the NUL; (NULL, 0, &needed) asks only for
- *   the size; a short buffer gets a truncated NUL-terminated copy and
- *   QNS_ERR_BUFFER_TOO_SMALL. Strings returned as const char* are static.
+ *   NULL) gets the length without the NUL, with QNS_OK and with
+ *   QNS_ERR_BUFFER_TOO_SMALL (never with another error); (NULL, 0, &needed)
+ *   asks only for the size; a short buffer gets a copy truncated at a UTF-8
+ *   character boundary, NUL-terminated, and QNS_ERR_BUFFER_TOO_SMALL.
+ *   Strings returned as const char* are static.
  * - Handles: _new gives an owned handle, _free(NULL) is a no-op.
  *   Configurations are reference counted (qns_configuration_clone/_free) and
  *   NULL is the null configuration. Configurations passed to callbacks are
@@ -23,7 +28,18 @@
  *   callback may call any function, including qns_disconnect of itself and
  *   freeing the object that emitted. destroy(user_data) runs exactly once,
  *   after the connection ended (disconnect or free) and no delivery of it runs.
- * - Threads: every function may be called from any thread.
+ * - Threads: every function may be called from any thread. When
+ *   qns_disconnect or an object's _free returns, no callback of that
+ *   connection or object runs on another thread, and none starts later
+ *   (from inside that very callback they return at once). The one
+ *   exception: two threads that, each inside a callback, free or disconnect
+ *   what the other's callback belongs to; the second does not wait, since
+ *   waiting would block both forever.
+ * - fork(): a child forked after the library started gets QNS_ERR_FORKED
+ *   (or the call's null value) from every call; only the parent may use the
+ *   library, and nothing the child does disturbs it. exec() in the child.
+ * - The header defines only QNS_/qns_ names, so it mixes with any system
+ *   header (<linux/rtnetlink.h> included).
  */
 
 
@@ -33,44 +49,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#define NLMSG_HDRLEN 16
-
-#define NLMSG_ERROR 2
-
-#define NLMSG_DONE 3
-
-#define RTM_NEWLINK 16
-
-#define RTM_DELLINK 17
-
-#define RTM_GETLINK 18
-
-#define RTM_NEWADDR 20
-
-#define RTM_DELADDR 21
-
-#define RTM_GETADDR 22
-
-#define RTM_NEWROUTE 24
-
-#define RTM_DELROUTE 25
-
-#define RTM_GETROUTE 26
-
-#define NLM_F_DUMP_INTR 16
-
-#define RT_TABLE_MAIN 254
-
-#define RTMGRP_LINK 1
-
-#define RTMGRP_IPV4_IFADDR 16
-
-#define RTMGRP_IPV4_ROUTE 64
-
-#define RTMGRP_IPV6_IFADDR 256
-
-#define RTMGRP_IPV6_ROUTE 1024
 
 #define QNS_VERSION_MAJOR 0
 
@@ -231,6 +209,9 @@ typedef enum qns_status {
   QNS_ERR_SYSTEM = 13,
   // An internal error was caught at the boundary; the library state is intact.
   QNS_ERR_INTERNAL = 14,
+  // This process was forked after the library started: only the parent
+  // may use it (the child has none of its threads). exec() first.
+  QNS_ERR_FORKED = 15,
 } qns_status;
 
 // A configuration (opaque). Thread-safe; every handle to the same record

@@ -8,6 +8,8 @@ pub mod backend;
 pub mod engine;
 pub mod event_loop;
 pub mod ffi;
+pub mod fork_guard;
+pub mod liveness;
 pub mod signals;
 mod timers;
 pub mod types;

@@ -56,6 +56,10 @@ pub enum Update {
         error: SessionError,
         message: Option<String>,
     },
+    /// A stop requested by the engine did not happen (the record stays up).
+    StopFailed {
+        id: String,
+    },
     /// A refresh requested by updateConfigurations() finished.
     RefreshCompleted,
     /// A configuration is now known under another identifier (NetworkManager

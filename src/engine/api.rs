@@ -9,6 +9,7 @@ use super::record::{InterfaceInfo, Record};
 use super::state::{ManagerData, Owner, Phase, SessionData};
 use super::{ConnectError, SessionCallError};
 use crate::event_loop::EventLoop;
+use crate::liveness::Liveness;
 use crate::signals::{Deliver, Signal};
 use crate::types::{
     Capabilities, ConfigType, SessionError, State, UsagePolicies, property_keys as keys,
@@ -18,11 +19,13 @@ use crate::types::{
 /// (the engine's state holds which one: objects can move between loops).
 pub struct Manager {
     id: u64,
+    pub liveness: Liveness,
 }
 
 /// A QNetworkSession, bound to a loop.
 pub struct Session {
     id: u64,
+    pub liveness: Liveness,
 }
 
 impl Manager {
@@ -38,7 +41,10 @@ impl Manager {
             );
             id
         });
-        Arc::new(Manager { id })
+        Arc::new(Manager {
+            id,
+            liveness: Liveness::new(),
+        })
     }
 
     /// The loop its signals go to; None once released.
@@ -162,7 +168,10 @@ impl Session {
             st.sessions.insert(id, sd);
             id
         });
-        Arc::new(Session { id })
+        Arc::new(Session {
+            id,
+            liveness: Liveness::new(),
+        })
     }
 
     /// The loop its signals go to; None once released.

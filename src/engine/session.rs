@@ -31,6 +31,16 @@ impl SessionData {
         super::connections::emit(&self.connections, &self.lp, &payload);
     }
 
+    /// The open attempt progressed or ended: wake waitForOpened, both the
+    /// threads that wait on the engine and one that dispatches this loop
+    /// (nothing may be queued for it, e.g. after close() from elsewhere).
+    pub(super) fn wake_waiters(&self, fx: &mut Effects) {
+        fx.progress = true;
+        if self.lp.has_waiters() {
+            fx.poke.push(self.lp.clone());
+        }
+    }
+
     pub(super) fn has_listener(&self, signal: Signal) -> bool {
         self.connections.iter().any(|c| c.signal == signal)
     }
@@ -114,6 +124,7 @@ pub(super) fn release(record: &Arc<Record>, fx: &mut Effects) {
     if d.open_count == 0 && d.started_by_us {
         d.started_by_us = false;
         if d.valid {
+            d.stopping = true;
             fx.commands.push(Command::Stop(record.clone()));
         }
     }
@@ -190,7 +201,7 @@ impl EngineState {
         let access_point = match target.kind {
             ConfigType::ServiceNetwork => {
                 let children = self.children_of(&target);
-                let best = children.iter().find(|c| c.state().is_active());
+                let best = children.iter().find(|c| c.is_usable());
                 match best.or_else(|| children.iter().find(|c| c.state().is_discovered())) {
                     Some(child) => child.clone(),
                     None => return self.fail_unusable(sid),
@@ -238,7 +249,7 @@ impl EngineState {
             return;
         };
         sd.in_use = Some(ap.clone());
-        if state.is_active() {
+        if ap.is_usable() {
             self.become_connected(sid, fx);
             return;
         }
@@ -247,8 +258,10 @@ impl EngineState {
         let timeout = sd.timeout();
         if can_start {
             let mut d = ap.data.lock();
-            // Only what a start brings up is ours to take down later.
-            if d.startable && !d.started_by_us {
+            // Only what a start brings up is ours to take down later. One
+            // going down at our request comes back up the same way (SPEC
+            // §4.3: open() right after the last close() starts it again).
+            if (d.startable || d.stopping) && !d.started_by_us {
                 d.started_by_us = true;
                 fx.commands.push(Command::Start(ap.clone()));
             }
@@ -278,10 +291,7 @@ impl EngineState {
                 previous: None,
             });
         }
-        fx.progress = true;
-        if sd.lp.has_waiters() {
-            fx.poke.push(sd.lp.clone());
-        }
+        sd.wake_waiters(fx);
         self.arm_auto_close(sid);
     }
 
@@ -298,10 +308,7 @@ impl EngineState {
         sd.resolved = None;
         sd.refresh_state();
         sd.set_error(error);
-        fx.progress = true;
-        if sd.lp.has_waiters() {
-            fx.poke.push(sd.lp.clone());
-        }
+        sd.wake_waiters(fx);
     }
 
     /// The session loses its connection: closed(), the new state, error().
@@ -325,7 +332,7 @@ impl EngineState {
         sd.refresh_state();
         sd.set_error(error);
         sd.refresh_usage();
-        fx.progress = true;
+        sd.wake_waiters(fx);
     }
 
     pub(crate) fn close(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
@@ -380,7 +387,9 @@ impl EngineState {
                 }
             }
         }
-        fx.progress = true;
+        if let Some(sd) = self.sessions.get(&sid) {
+            sd.wake_waiters(fx);
+        }
         Ok(())
     }
 
@@ -444,8 +453,9 @@ impl EngineState {
         }
         sd.set_state(State::Closing);
         let timeout = sd.timeout();
+        ap.data.lock().stopping = true;
         fx.commands.push(Command::Stop(ap.clone()));
-        fx.progress = true;
+        sd.wake_waiters(fx);
         let timer = self.session_timer(sid, TimerKind::Closing, timeout);
         if let Some(sd) = self.sessions.get_mut(&sid) {
             sd.timer = Some(timer);
@@ -480,6 +490,16 @@ impl EngineState {
                 sd.backend_message.clone_from(&message);
             }
             self.fail_connect(sid, error, fx);
+        }
+    }
+
+    /// A stop the engine asked for did not happen: the record's Active state
+    /// is real again, and sessions waiting on it may use it.
+    pub(super) fn stop_failed(&mut self, id: &str) {
+        if let Some(record) = self.by_id.get(id) {
+            let mut d = record.data.lock();
+            d.stopping = false;
+            self.changed.insert(record.serial);
         }
     }
 
@@ -523,7 +543,7 @@ impl EngineState {
                     let best = self
                         .children_of(&target)
                         .into_iter()
-                        .find(|c| c.state().is_active());
+                        .find(|c| c.is_usable());
                     if let Some(best) = best {
                         if !Arc::ptr_eq(&best, &ap) {
                             hold(&best);
@@ -541,7 +561,7 @@ impl EngineState {
                 // timeout end the attempt.
                 if !ap.is_valid() {
                     self.fail_connect(sid, SessionError::Aborted, fx);
-                } else if ap.state().is_active() {
+                } else if ap.is_usable() {
                     self.become_connected(sid, fx);
                 }
                 return;
@@ -684,8 +704,8 @@ impl EngineState {
         }
         let connections = std::mem::take(&mut sd.connections);
         self.drop_connections(connections, fx);
+        sd.wake_waiters(fx);
         fx.released_loops.push(sd.lp.clone());
-        fx.progress = true;
     }
 }
 

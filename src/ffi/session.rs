@@ -9,8 +9,8 @@ use super::event_loop::{loop_or_default, qns_loop};
 use super::interface::qns_interface;
 use super::qns_status::{self, *};
 use super::support::{
-    borrow, clone_arc, ffi_boundary, into_handle, read_str, release_handle, try_ffi, write_out,
-    write_str,
+    borrow_owned, clone_owned, ffi_boundary, into_handle, read_str, release_handle, try_ffi,
+    write_out, write_str,
 };
 use crate::engine::SessionCallError;
 use crate::engine::api::{PropertyError, PropertyValue, Session};
@@ -46,7 +46,7 @@ pub type qns_session_usage_cb = Option<
 >;
 
 unsafe fn session<'a>(s: *const qns_session) -> Result<&'a Session, qns_status> {
-    unsafe { borrow::<qns_session, Session>(s) }
+    unsafe { borrow_owned::<qns_session, Session>(s) }
 }
 
 /// A session on `configuration` (NULL or unknown: an inert session in state
@@ -62,9 +62,8 @@ pub unsafe extern "C" fn qns_session_new(
         if out.is_null() {
             return QNS_ERR_NULL_ARGUMENT;
         }
-        let s = Session::new(unsafe { record_arc(configuration) }, unsafe {
-            loop_or_default(lp)
-        });
+        let lp = try_ffi!(unsafe { loop_or_default(lp) });
+        let s = Session::new(unsafe { record_arc(configuration) }, lp);
         unsafe { write_out(out, into_handle(s)) }
     })
 }
@@ -75,7 +74,9 @@ pub unsafe extern "C" fn qns_session_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_session_free(s: *mut qns_session) {
     ffi_boundary!((), {
-        if let Ok(session) = unsafe { session(s) } {
+        if let Ok(session) = unsafe { session(s) }
+            && session.liveness.mark_freed()
+        {
             session.release();
             unsafe { release_handle::<qns_session, Session>(s) };
         }
@@ -164,9 +165,9 @@ pub unsafe extern "C" fn qns_session_wait_for_opened(s: *const qns_session, msec
         }
         // A strong reference for the whole wait: a callback delivered
         // during it may free the application's handle.
-        match unsafe { clone_arc::<qns_session, Session>(s) } {
-            Some(session) => session.wait_for_opened(msecs),
-            None => false,
+        match unsafe { clone_owned::<qns_session, Session>(s) } {
+            Ok(session) => session.wait_for_opened(msecs),
+            Err(_) => false,
         }
     })
 }
@@ -182,7 +183,7 @@ pub unsafe extern "C" fn qns_session_set_loop(
 ) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
         let session = try_ffi!(unsafe { session(s) });
-        if session.set_loop(unsafe { loop_or_default(lp) }) {
+        if session.set_loop(try_ffi!(unsafe { loop_or_default(lp) })) {
             QNS_OK
         } else {
             QNS_ERR_NOT_FOUND

@@ -109,6 +109,17 @@ impl KernelModel {
         true
     }
 
+    /// The link was set down by us and the kernel acknowledged it: what the
+    /// coming RTM_NEWLINK will say (down, no carrier, no routes).
+    pub fn mark_down(&mut self, index: i32) {
+        let Some(entry) = self.links.get_mut(&index) else {
+            return;
+        };
+        entry.link.flags &= !((libc::IFF_UP | libc::IFF_RUNNING) as u32);
+        self.routes.retain(|r| r.2 != index);
+        self.dirty.insert(index);
+    }
+
     fn drop_link(&mut self, index: i32) -> bool {
         let Some(entry) = self.links.remove(&index) else {
             return false;
