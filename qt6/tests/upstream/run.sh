@@ -18,7 +18,9 @@
 #     interface is real here, so one row's stop() must not decide the next's.
 # QNS_UPSTREAM_BACKENDS="netlink" runs one backend only.
 # It prints "upstream: N passed, N failed, N skipped" and fails on any failure
-# and on any skip not listed in expected-skips.txt.
+# and on any skip not listed in expected-skips.txt. A failure listed in
+# known-failures.txt (a defect of the C library, reported, not papered over
+# here) is counted apart; once it passes, the run fails until it is unlisted.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 sanitize=OFF
@@ -192,15 +194,29 @@ wait
 # --- verdict ------------------------------------------------------------------
 # Each function (row) once; initTestCase/cleanupTestCase run in every process
 # and count only when they fail.
-passed=0 failed=0 skipped=0
+passed=0 failed=0 skipped=0 known=0
+known_reason() { # "backend binary item" -> the known-failures.txt reason, if listed
+  awk -v k="$1" 'index($0, k " #") == 1 { sub(/^[^#]*# */, ""); print; exit }' "$here/known-failures.txt"
+}
 while IFS=$'\t' read -r id backend bin item log; do
-  name="[$backend] $(basename "$bin") $item"
+  key="$backend $(basename "$bin") $item"
+  reason=$(known_reason "$key")
   if ! grep -q '^Totals:' "$log"; then
-    echo "CRASH  : $name"; tail -20 "$log" | sed 's/^/    /'
+    echo "CRASH  : $key"; tail -20 "$log" | sed 's/^/    /'
     failed=$((failed + 1)); continue
   fi
   if grep -q '^FAIL!' "$log"; then
-    grep -E '^(FAIL!|   (Loc|Actual|Expected))' "$log" | sed "s/^/[$backend] /"
+    if [ -n "$reason" ]; then
+      echo "KNOWN  : $key ($reason)"
+      known=$((known + 1))
+    else
+      grep -E '^(FAIL!|   (Loc|Actual|Expected))' "$log" | sed "s/^/[$backend] /"
+      failed=$((failed + 1))
+    fi
+    continue
+  fi
+  if [ -n "$reason" ]; then
+    echo "FIXED  : $key passes now: take it out of known-failures.txt ($reason)"
     failed=$((failed + 1)); continue
   fi
   fn=${item%%:*}
@@ -216,5 +232,8 @@ while IFS=$'\t' read -r id backend bin item log; do
   passed=$((passed + 1))
 done < "$jobs_file"
 echo "upstream suite took $(( $(date +%s) - start )) s (logs: $results)"
+if [ "$known" -gt 0 ]; then
+  echo "upstream: $known known failures, each caused by a C library defect (known-failures.txt)"
+fi
 echo "upstream: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
