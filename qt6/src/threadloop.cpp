@@ -1,6 +1,7 @@
 #include "threadloop.h"
 
 #include <QtCore/qabstracteventdispatcher.h>
+#include <QtCore/qcoreapplication.h>
 #include <QtCore/qhash.h>
 #include <QtCore/qmutex.h>
 #include <QtCore/qsocketnotifier.h>
@@ -26,6 +27,17 @@ Registry &registry()
     return *instance;
 }
 
+// Objects made before QCoreApplication (a static manager, say) have a loop
+// that no dispatcher could watch yet: QCoreApplication's constructor calls
+// this, in the main thread, once it has one.
+void watchLoopsOfThisThread()
+{
+    Registry &reg = registry();
+    QMutexLocker lock(&reg.mutex); // a release() elsewhere must not free it meanwhile
+    if (ThreadLoop *tl = reg.loops.value(QThread::currentThread()))
+        tl->ensureWatched();
+}
+
 } // namespace
 
 ThreadLoop *ThreadLoop::acquireForCurrentThread()
@@ -44,6 +56,13 @@ ThreadLoop *ThreadLoop::acquireForCurrentThread()
     ++tl->m_refs;
     lock.unlock();
     tl->ensureWatched();
+    if (!tl->m_notifier && !QCoreApplication::instance()) {
+        static const bool once = [] {
+            qAddPreRoutine(&watchLoopsOfThisThread);
+            return true;
+        }();
+        Q_UNUSED(once);
+    }
     return tl;
 }
 
