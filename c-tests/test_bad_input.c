@@ -5,6 +5,8 @@
  * check_coverage.cmake fails when a function in the header is not named here. */
 #include "qns_test.h"
 
+#include <limits.h>
+
 static const char BAD_UTF8[] = "\xff\xfe\x80";
 
 static void noop_cb(void *ud, qns_session *s) { (void)ud, (void)s; }
@@ -289,6 +291,17 @@ static void simulation(void) {
     CHECK_OK(qns_sim_set_default(NULL));
     CHECK_EQ_INT(qns_sim_set_capabilities(0x80), QNS_ERR_INVALID_ARGUMENT);
     CHECK_OK(qns_sim_set_capabilities(0x7F));
+    CHECK_OK(qns_sim_set_default("UserChoice"));
+    CHECK_EQ_INT(qns_sim_set_reachability(-1), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_sim_set_reachability(5), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_sim_set_reachability(INT_MIN), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_OK(qns_sim_set_reachability(QNS_REACHABILITY_ONLINE));
+    CHECK_OK(qns_sim_set_captive_portal(true));
+    CHECK_EQ_INT(qns_sim_set_transport_medium(-1), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_sim_set_transport_medium(5), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_sim_set_transport_medium(INT_MAX), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_OK(qns_sim_set_transport_medium(QNS_TRANSPORT_BLUETOOTH));
+    CHECK_OK(qns_sim_set_network_metered(true));
     CHECK_OK(qns_sim_reset());
 }
 

@@ -168,6 +168,26 @@
 
 #define QNS_PROPERTY_STRING 3
 
+#define QNS_REACHABILITY_UNKNOWN 0
+
+#define QNS_REACHABILITY_DISCONNECTED 1
+
+#define QNS_REACHABILITY_LOCAL 2
+
+#define QNS_REACHABILITY_SITE 3
+
+#define QNS_REACHABILITY_ONLINE 4
+
+#define QNS_TRANSPORT_UNKNOWN 0
+
+#define QNS_TRANSPORT_ETHERNET 1
+
+#define QNS_TRANSPORT_CELLULAR 2
+
+#define QNS_TRANSPORT_WIFI 3
+
+#define QNS_TRANSPORT_BLUETOOTH 4
+
 #define QNS_SIM_START_SUCCEED 0
 
 #define QNS_SIM_START_FAIL 1
@@ -345,8 +365,8 @@ unsigned int qns_configuration_state(const struct qns_configuration *cfg);
 // purpose(): QNS_PURPOSE_*; NULL gives QNS_PURPOSE_UNKNOWN.
 int qns_configuration_purpose(const struct qns_configuration *cfg);
 
-// bearerType(): QNS_BEARER_*; QNS_BEARER_UNKNOWN for NULL, service networks
-// and UserChoice.
+// bearerType(): QNS_BEARER_*; QNS_BEARER_UNKNOWN for NULL, service networks,
+// UserChoice and a removed configuration (compat).
 int qns_configuration_bearer_type(const struct qns_configuration *cfg);
 
 // bearerTypeFamily(): CDMA2000/EVDO/WCDMA/HSPA/3G give QNS_BEARER_3G;
@@ -354,7 +374,8 @@ int qns_configuration_bearer_type(const struct qns_configuration *cfg);
 int qns_configuration_bearer_type_family(const struct qns_configuration *cfg);
 
 // bearerTypeName(): a static string, never freed: "Ethernet", "WLAN", ...,
-// "Unknown" for an unknown bearer, "" for NULL, a service network or UserChoice.
+// "Unknown" for an unknown bearer, "" for NULL, a service network,
+// UserChoice or a removed configuration.
 const char *qns_configuration_bearer_type_name(const struct qns_configuration *cfg);
 
 // isValid(): false for NULL and for a removed record.
@@ -812,15 +833,44 @@ enum qns_status qns_sim_add_interface_address(const char *identifier,
                                               const char *address,
                                               int prefix_length);
 
-// Chooses the default configuration; NULL returns to the automatic choice
-// (the first Active access point in creation order).
+// Chooses the default configuration; "UserChoice" leaves the choice to the
+// user (defaultConfiguration() is then the UserChoice configuration, and a
+// UserChoice session opens the first Active access point, else the first
+// Discovered one); NULL returns to the automatic choice (the first Active
+// access point in creation order).
 enum qns_status qns_sim_set_default(const char *identifier);
 
 // Sets the capabilities the simulated backend advertises and honours
 // (QNS_CAPABILITY_* bits; default: start/stop, both roaming kinds, statistics).
 enum qns_status qns_sim_set_capabilities(unsigned int capabilities);
 
-// Removes every configuration and restores the default capabilities.
+// Sets the reachability the simulated network reports
+// (QNS_REACHABILITY_*). Until one of qns_sim_set_reachability,
+// _set_captive_portal, _set_transport_medium or _set_network_metered is
+// called (or the QNS_SIMULATED_NETWORK file has a `network` line) the
+// simulation reports no network status and the library derives
+// reachability itself; after it, the parts not set read: reachability
+// Unknown, no captive portal, and the default configuration's medium and
+// metering. qns_sim_reset() returns to reporting nothing.
+enum qns_status qns_sim_set_reachability(int reachability);
+
+// Sets whether the simulated network is behind a captive portal (see
+// qns_sim_set_reachability for the parts not set).
+enum qns_status qns_sim_set_captive_portal(bool behind_portal);
+
+// Sets the transport medium the simulated network reports (QNS_TRANSPORT_*)
+// instead of the default configuration's (see qns_sim_set_reachability).
+enum qns_status qns_sim_set_transport_medium(int medium);
+
+// Sets whether the simulated network as a whole is metered (what Qt 6's
+// QNetworkInformation::isMetered reports) instead of following the default
+// configuration (see qns_sim_set_reachability). Sessions' usage policies
+// follow each access point's own qns_sim_set_metered.
+enum qns_status qns_sim_set_network_metered(bool metered);
+
+// Removes every configuration, restores the default capabilities and
+// stops reporting a network status (a QNS_SIMULATED_NETWORK file's network
+// included).
 enum qns_status qns_sim_reset(void);
 
 #ifdef __cplusplus

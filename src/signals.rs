@@ -7,7 +7,7 @@
 //! ever dropped outside every lock (see `engine::Effects`).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 
@@ -101,6 +101,10 @@ pub struct Connection {
     state: AtomicU64,
     /// The thread that last started a delivery (see `wait_idle`).
     runner: AtomicU64,
+    /// configurationChanged only: records with a delivery still queued, so
+    /// a second change of one record is not queued twice (the handle is
+    /// live: a second delivery would show the same state again).
+    queued_changes: Option<Box<Mutex<HashSet<u64>>>>,
     deliver: Deliver,
 }
 
@@ -122,13 +126,26 @@ fn this_thread() -> u64 {
 
 impl Connection {
     pub fn new(token: u64, signal: Signal, deliver: Deliver) -> Arc<Self> {
+        let queued_changes = (signal == Signal::ConfigurationChanged).then(Default::default);
         Arc::new(Connection {
             token,
             signal,
             state: AtomicU64::new(0),
             runner: AtomicU64::new(0),
+            queued_changes,
             deliver,
         })
+    }
+
+    /// Whether `payload` should be queued to this connection now: false for
+    /// a configurationChanged of a record whose last one is still queued.
+    pub fn should_queue(&self, payload: &Payload) -> bool {
+        match (&self.queued_changes, payload) {
+            (Some(queued), Payload::ConfigurationChanged(record)) => {
+                queued.lock().insert(record.serial)
+            }
+            _ => true,
+        }
     }
 
     pub fn kill(&self) {
@@ -143,6 +160,12 @@ impl Connection {
     /// queued. Counted as running from before the liveness check, so a
     /// `kill` + `wait_idle` either sees it or it sees the kill.
     pub fn deliver(&self, payload: &Payload) -> bool {
+        if let (Some(queued), Payload::ConfigurationChanged(record)) =
+            (&self.queued_changes, payload)
+        {
+            // Before the callback: a change during it is queued afresh.
+            queued.lock().remove(&record.serial);
+        }
         let before = self.state.fetch_add(1, Ordering::AcqRel);
         let mut running = Running {
             connection: self,

@@ -7,6 +7,7 @@
 
 pub mod netlink;
 pub mod simulated;
+pub mod simulated_network;
 
 use std::sync::Arc;
 

@@ -83,8 +83,13 @@ impl Manager {
         engine().lock().lookup(id)
     }
 
+    /// The default while it is Active; a UserChoice default while
+    /// something could be opened.
     pub fn default_configuration(&self) -> Option<Arc<Record>> {
         let st = engine().lock();
+        if st.default_is_user_choice() {
+            return Some(st.user_choice.clone()).filter(|r| r.state().is_discovered());
+        }
         st.default_record().filter(|r| r.state().is_active())
     }
 
@@ -271,16 +276,25 @@ impl Session {
         self.read(|s| s.config.clone())
     }
 
+    /// interface(): that of the session's configuration whenever the
+    /// session's state is Connected, opened by this session or not (compat:
+    /// Qt's sessionProperties test); a service network's is the access point
+    /// in use, else its best Active member.
     pub fn interface(&self) -> Option<Arc<InterfaceInfo>> {
-        self.read(|s| {
-            if s.is_open() {
-                s.in_use
-                    .as_ref()
-                    .and_then(|r| r.data.lock().interface.clone())
-            } else {
-                None
+        let st = engine().lock();
+        let s = st.sessions.get(&self.id)?;
+        if s.state != State::Connected {
+            return None;
+        }
+        let access_point = match (&s.in_use, s.target()) {
+            (Some(ap), _) if s.is_open() => ap.clone(),
+            (_, Some(t)) if t.kind == ConfigType::ServiceNetwork => {
+                st.children_of(t).into_iter().find(|c| c.is_usable())?
             }
-        })
+            (_, Some(t)) => t.clone(),
+            (_, None) => return None,
+        };
+        access_point.data.lock().interface.clone()
     }
 
     /// Seconds since the session became Connected; 0 when it is not open.
@@ -296,6 +310,14 @@ impl Session {
 
     /// (received, written) since the session was opened; 0 when not open.
     pub fn bytes(&self) -> (u64, u64) {
+        // A backend honours what it advertises (SPEC §4.6).
+        if !engine()
+            .lock()
+            .capabilities
+            .contains(Capabilities::DATA_STATISTICS)
+        {
+            return (0, 0);
+        }
         let Some((record, stats)) = self.read(|s| {
             if s.is_open() {
                 s.in_use.clone().map(|r| (r, s.stats))
@@ -317,8 +339,19 @@ impl Session {
         self.read(|s| s.usage)
     }
 
+    /// sessionProperty(key). A session on a null or removed configuration
+    /// has no value for any key (compat).
     pub fn property(&self, key: &str) -> Option<PropertyValue> {
-        self.read(|s| match key {
+        self.read(|s| {
+            if !s.config.as_ref().is_some_and(|c| c.is_valid()) {
+                return None;
+            }
+            Self::property_of(s, key)
+        })
+    }
+
+    fn property_of(s: &SessionData, key: &str) -> Option<PropertyValue> {
+        match key {
             keys::ACTIVE_CONFIGURATION => Some(PropertyValue::Text(match s.phase {
                 Phase::Open => s
                     .in_use
@@ -339,8 +372,9 @@ impl Session {
             )),
             keys::CONNECT_IN_BACKGROUND => s.connect_in_background.map(PropertyValue::Bool),
             keys::AUTO_CLOSE_SESSION_TIMEOUT => Some(PropertyValue::Int(s.auto_close_ms)),
+            keys::BACKEND_ERROR_MESSAGE => s.backend_message.clone().map(PropertyValue::Text),
             _ => None,
-        })
+        }
     }
 
     /// Sets a property; None clears it (back to its default).
@@ -350,7 +384,9 @@ impl Session {
         value: Option<PropertyValue>,
     ) -> Result<(), PropertyError> {
         match key {
-            keys::ACTIVE_CONFIGURATION | keys::USER_CHOICE_CONFIGURATION => {
+            keys::ACTIVE_CONFIGURATION
+            | keys::USER_CHOICE_CONFIGURATION
+            | keys::BACKEND_ERROR_MESSAGE => {
                 return Err(PropertyError::ReadOnly);
             }
             keys::CONNECT_IN_BACKGROUND | keys::AUTO_CLOSE_SESSION_TIMEOUT => {}

@@ -21,6 +21,9 @@ pub enum ConnectError {
 pub(super) fn emit(connections: &[Arc<Connection>], lp: &EventLoop, payload: &Payload) {
     let signal = payload.signal();
     for conn in connections.iter().filter(|c| c.signal == signal) {
+        if !conn.should_queue(payload) {
+            continue;
+        }
         lp.push(Item {
             conn: conn.clone(),
             payload: payload.clone(),

@@ -141,7 +141,9 @@ impl Engine {
         let mut fx = Effects::default();
         let r = {
             let mut st = self.state.lock();
-            f(&mut st, &mut fx)
+            let r = f(&mut st, &mut fx);
+            st.flush_manager_signals();
+            r
         };
         (r, fx)
     }

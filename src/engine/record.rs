@@ -177,11 +177,24 @@ impl Record {
         (self.kind == ConfigType::ServiceNetwork && d.children.len() >= 2) || d.roaming_hint
     }
 
-    /// bearerTypeName(): "" for anything but an access point.
-    pub fn bearer_type_name(&self) -> &'static str {
+    /// bearerType(): Unknown for anything but a valid access point (compat:
+    /// a removed configuration loses its bearer).
+    pub fn bearer(&self) -> Bearer {
+        let d = self.data.lock();
         match self.kind {
-            ConfigType::InternetAccessPoint => self.data.lock().bearer.name(),
-            _ => "",
+            ConfigType::InternetAccessPoint if d.valid => d.bearer,
+            _ => Bearer::Unknown,
+        }
+    }
+
+    /// bearerTypeName(): "" for anything but a valid access point.
+    pub fn bearer_type_name(&self) -> &'static str {
+        let valid_access_point =
+            self.kind == ConfigType::InternetAccessPoint && self.data.lock().valid;
+        if valid_access_point {
+            self.bearer().name()
+        } else {
+            ""
         }
     }
 

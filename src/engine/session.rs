@@ -321,8 +321,8 @@ impl EngineState {
         if let Some(ap) = sd.in_use.take() {
             release(&ap, fx);
         }
-        if let Roam::Migrated { new } = std::mem::replace(&mut sd.roam, Roam::None) {
-            release(&new, fx);
+        if let Roam::Migrated { previous } = std::mem::replace(&mut sd.roam, Roam::None) {
+            release(&previous, fx);
         }
         sd.roam = Roam::None;
         sd.phase = Phase::Idle;
@@ -356,8 +356,8 @@ impl EngineState {
             Phase::Open => {
                 sd.cancel_timer();
                 sd.cancel_auto_close();
-                if let Roam::Migrated { new } = std::mem::replace(&mut sd.roam, Roam::None) {
-                    release(&new, fx);
+                if let Roam::Migrated { previous } = std::mem::replace(&mut sd.roam, Roam::None) {
+                    release(&previous, fx);
                 }
                 let ap = sd.in_use.take();
                 let stops = ap.as_ref().is_some_and(|ap| {
@@ -432,7 +432,6 @@ impl EngineState {
         let Some(sd) = self.sessions.get_mut(&sid) else {
             return Ok(());
         };
-        let had_open = matches!(sd.phase, Phase::Open | Phase::Connecting);
         sd.cancel_timer();
         sd.cancel_auto_close();
         if let Some(held) = sd.in_use.take()
@@ -440,22 +439,34 @@ impl EngineState {
         {
             release(&held, fx);
         }
-        if let Roam::Migrated { new } = std::mem::replace(&mut sd.roam, Roam::None) {
-            release(&new, fx);
+        if let Roam::Migrated { previous } = std::mem::replace(&mut sd.roam, Roam::None) {
+            release(&previous, fx);
         }
-        ap.data.lock().open_count = 0;
-        sd.phase = Phase::Closing;
-        sd.in_use = Some(ap.clone());
+        let was_up = ap.state().is_active();
+        {
+            let mut d = ap.data.lock();
+            d.open_count = 0;
+            d.stopping = was_up;
+        }
         sd.resolved = None;
         sd.connected_at = None;
-        if had_open {
-            sd.emit(Payload::Closed);
-        }
+        // The caller: closed() once whether or not it was open, Closing,
+        // SessionAbortedError once (compat), then the state the stop leaves.
+        sd.emit(Payload::Closed);
         sd.set_state(State::Closing);
-        let timeout = sd.timeout();
-        ap.data.lock().stopping = true;
+        sd.set_error(SessionError::Aborted);
         fx.commands.push(Command::Stop(ap.clone()));
         sd.wake_waiters(fx);
+        if !was_up {
+            // Nothing is up to wait for: the derived state at once.
+            sd.phase = Phase::Idle;
+            sd.refresh_state();
+            sd.refresh_usage();
+            return Ok(());
+        }
+        sd.phase = Phase::Closing;
+        sd.in_use = Some(ap.clone());
+        let timeout = sd.timeout();
         let timer = self.session_timer(sid, TimerKind::Closing, timeout);
         if let Some(sd) = self.sessions.get_mut(&sid) {
             sd.timer = Some(timer);
@@ -619,6 +630,9 @@ impl EngineState {
         match kind {
             TimerKind::AutoClose => {
                 sd.auto_close_timer = None;
+                // Once it fired it reads -1 again, so a later open() does
+                // not close at once (compat: Qt's sessionAutoClose test).
+                sd.auto_close_ms = -1;
                 if sd.phase == Phase::Open {
                     let _ = self.close(sid, fx);
                 }
@@ -699,8 +713,8 @@ impl EngineState {
         {
             release(&ap, fx);
         }
-        if let Roam::Migrated { new } = std::mem::replace(&mut sd.roam, Roam::None) {
-            release(&new, fx);
+        if let Roam::Migrated { previous } = std::mem::replace(&mut sd.roam, Roam::None) {
+            release(&previous, fx);
         }
         let connections = std::mem::take(&mut sd.connections);
         self.drop_connections(connections, fx);
@@ -714,7 +728,8 @@ impl SessionData {
     fn holds(&self, ap: &Arc<Record>) -> bool {
         let in_use = matches!(self.phase, Phase::Open | Phase::Connecting)
             && self.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, ap));
-        let migrating = matches!(&self.roam, Roam::Migrated { new } if Arc::ptr_eq(new, ap));
+        let migrating =
+            matches!(&self.roam, Roam::Migrated { previous } if Arc::ptr_eq(previous, ap));
         in_use || migrating
     }
 }
