@@ -12,6 +12,10 @@
 
 #include <QtCore/qobject.h>
 
+// The declarations use the (optionally deprecated) classes themselves.
+QT_WARNING_PUSH
+QT_WARNING_DISABLE_DEPRECATED
+
 QT_BEGIN_NAMESPACE
 
 class QNetworkConfigurationManagerData;
@@ -67,5 +71,7 @@ private:
 Q_DECLARE_OPERATORS_FOR_FLAGS(QNetworkConfigurationManager::Capabilities)
 
 QT_END_NAMESPACE
+
+QT_WARNING_POP
 
 #endif /* QNETWORKSESSIONQT6_QNETWORKCONFIGMANAGER_H */

@@ -14,6 +14,10 @@
 #include <QtCore/qshareddata.h>
 #include <QtCore/qstring.h>
 
+// The declarations use the (optionally deprecated) classes themselves.
+QT_WARNING_PUSH
+QT_WARNING_DISABLE_DEPRECATED
+
 QT_BEGIN_NAMESPACE
 
 class QNetworkConfigurationPrivate;
@@ -94,5 +98,7 @@ Q_DECLARE_SHARED(QNetworkConfiguration)
 QT_END_NAMESPACE
 
 Q_DECLARE_METATYPE(QNetworkConfiguration)
+
+QT_WARNING_POP
 
 #endif /* QNETWORKSESSIONQT6_QNETWORKCONFIGURATION_H */

@@ -18,6 +18,10 @@
 #include <QtCore/qvariant.h>
 #include <QtNetwork/qnetworkinterface.h>
 
+// The declarations use the (optionally deprecated) classes themselves.
+QT_WARNING_PUSH
+QT_WARNING_DISABLE_DEPRECATED
+
 QT_BEGIN_NAMESPACE
 
 class QNetworkSessionData;
@@ -114,5 +118,7 @@ QT_END_NAMESPACE
 Q_DECLARE_METATYPE(QNetworkSession::State)
 Q_DECLARE_METATYPE(QNetworkSession::SessionError)
 Q_DECLARE_METATYPE(QNetworkSession::UsagePolicies)
+
+QT_WARNING_POP
 
 #endif /* QNETWORKSESSIONQT6_QNETWORKSESSION_H */

@@ -9,6 +9,10 @@
 
 #include "../QtNetwork/qnetworksession.h"
 
+// The declarations use the (optionally deprecated) classes themselves.
+QT_WARNING_PUSH
+QT_WARNING_DISABLE_DEPRECATED
+
 QT_BEGIN_NAMESPACE
 
 class QNETWORKSESSIONQT6_EXPORT QNetworkSessionPrivate
@@ -19,5 +23,7 @@ public:
 };
 
 QT_END_NAMESPACE
+
+QT_WARNING_POP
 
 #endif
