@@ -34,6 +34,7 @@ private slots:
     void openSignalOrder();
     void waitForOpenedRunsTheEventLoop();
     void waitForOpenedDeliversAFailure();
+    void waitForOpenedInsideASlot();
     void invalidSession();
     void stringConnectAndSpy();
     void pendingChangeQueuedOnce();
@@ -238,6 +239,28 @@ void tst_Qt6Api::waitForOpenedDeliversAFailure()
     QCOMPARE(qvariant_cast<QNetworkSession::SessionError>(error.first().at(0)),
              QNetworkSession::SessionAbortedError);
     QCOMPARE(session.errorString(), QStringLiteral("The session was aborted by the user or system."));
+}
+
+void tst_Qt6Api::waitForOpenedInsideASlot()
+{
+    // The slot runs inside our loop's dispatch; waitForOpened's own event
+    // loop must still get the session's signals (nested dispatch).
+    QCOMPARE(qns_sim_set_start_behavior("wlan", QNS_SIM_START_DELAY, 200, 0), QNS_OK);
+    QNetworkConfigurationManager manager;
+    QNetworkSession session(simnet::find(manager, "wlan"));
+    bool result = false;
+    int calls = 0;
+    connect(&manager, &QNetworkConfigurationManager::configurationChanged, this,
+            [&](const QNetworkConfiguration &c) {
+                if (c.identifier() != QLatin1String("eth") || calls++)
+                    return;
+                session.open();
+                result = session.waitForOpened(10000);
+            });
+    simnet::setState("eth", QNS_STATE_FLAG_DISCOVERED);
+    QTRY_VERIFY(calls > 0);
+    QVERIFY(result);
+    QVERIFY(session.isOpen());
 }
 
 void tst_Qt6Api::invalidSession()
