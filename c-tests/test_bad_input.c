@@ -5,7 +5,10 @@
  * check_coverage.cmake fails when a function in the header is not named here. */
 #include "qns_test.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static const char BAD_UTF8[] = "\xff\xfe\x80";
 
@@ -16,6 +19,7 @@ static void usage_cb(void *ud, qns_session *s, unsigned v) { (void)ud, (void)s, 
 static void cfg_cb(void *ud, qns_manager *m, const qns_configuration *c) { (void)ud, (void)m, (void)c; }
 static void online_cb(void *ud, qns_manager *m, bool b) { (void)ud, (void)m, (void)b; }
 static void mgr_cb(void *ud, qns_manager *m) { (void)ud, (void)m; }
+static void value_cb(void *ud, qns_manager *m, int v) { (void)ud, (void)m, (void)v; }
 
 static void globals(void) {
     CHECK_STR(qns_status_str(99), "unknown status");
@@ -116,6 +120,41 @@ static void managers(void) {
     CHECK_EQ_INT(qns_manager_on_configuration_changed(m, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK_EQ_INT(qns_manager_on_online_state_changed(m, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK_EQ_INT(qns_manager_on_update_completed(m, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    qns_manager_free(m);
+}
+
+/* SPEC §8: QNetworkInformation's values and the connectivity check. */
+static void network_information(void) {
+    CHECK_EQ_INT(qns_manager_reachability(NULL), QNS_REACHABILITY_UNKNOWN);
+    CHECK(!qns_manager_is_behind_captive_portal(NULL));
+    CHECK_EQ_INT(qns_manager_transport_medium(NULL), QNS_TRANSPORT_UNKNOWN);
+    CHECK(!qns_manager_is_metered(NULL));
+    CHECK_EQ_INT(qns_manager_on_reachability_changed(NULL, value_cb, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_on_captive_portal_changed(NULL, online_cb, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_on_transport_medium_changed(NULL, value_cb, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_on_metered_changed(NULL, online_cb, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(NULL, "http://192.0.2.1/", NULL), QNS_ERR_NULL_ARGUMENT);
+    qns_manager *m = NULL;
+    CHECK_OK(qns_manager_new(NULL, &m));
+    CHECK_EQ_INT(qns_manager_on_reachability_changed(m, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_on_captive_portal_changed(m, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_on_transport_medium_changed(m, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_on_metered_changed(m, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    /* URLs: a status for each kind of wrong, never a hang. */
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "https://example.com/", NULL), QNS_ERR_UNSUPPORTED);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "ftp://example.com/", NULL), QNS_ERR_UNSUPPORTED);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "example.com", NULL), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "http://", NULL), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "http://a b/", NULL), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "http://h:99999/", NULL), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "http://u:p@h/", NULL), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, BAD_UTF8, NULL), QNS_ERR_INVALID_UTF8);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "http://h/", BAD_UTF8), QNS_ERR_INVALID_UTF8);
+    /* Valid ones, and off again (the simulated backend has no check). */
+    CHECK_OK(qns_manager_set_connectivity_check(m, "http://192.0.2.1:8080/generate_204", NULL));
+    CHECK_OK(qns_manager_set_connectivity_check(m, "http://[2001:db8::1]/x", "ok"));
+    CHECK_OK(qns_manager_set_connectivity_check(m, NULL, NULL));
+    CHECK_OK(qns_manager_set_connectivity_check(m, "", NULL));
     qns_manager_free(m);
 }
 
@@ -233,6 +272,81 @@ static void interfaces(void) {
     CHECK_EQ_INT(qns_interface_address(NULL, 0, buf, sizeof buf, NULL, &prefix), QNS_ERR_NULL_ARGUMENT);
 }
 
+/* qns_session_bind_socket: bad fds, families and states. The backend here
+ * is simulated, so its interfaces are names the kernel may not know. */
+static void sockets(void) {
+    int tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK(tcp >= 0);
+    CHECK_EQ_INT(qns_session_bind_socket(NULL, tcp), QNS_ERR_NULL_ARGUMENT);
+    qns_session *inert = NULL;
+    CHECK_OK(qns_session_new(NULL, NULL, &inert));
+    CHECK_EQ_INT(qns_session_bind_socket(inert, tcp), QNS_ERR_WRONG_STATE);
+    CHECK_EQ_INT(qns_session_bind_socket(inert, -1), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_session_bind_socket(inert, INT_MIN), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_session_bind_socket(inert, INT_MAX), QNS_ERR_INVALID_ARGUMENT);
+    int closed = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    close(closed);
+    errno = 0;
+    CHECK_EQ_INT(qns_session_bind_socket(inert, closed), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(errno, EBADF);
+    int p[2];
+    CHECK_EQ_INT(pipe(p), 0);
+    errno = 0;
+    CHECK_EQ_INT(qns_session_bind_socket(inert, p[0]), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(errno, ENOTSOCK);
+    close(p[0]);
+    close(p[1]);
+    int local = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK_EQ_INT(qns_session_bind_socket(inert, local), QNS_ERR_WRONG_TYPE);
+    close(local);
+    qns_session_free(inert);
+
+    qns_manager *m = NULL;
+    CHECK_OK(qns_manager_new(NULL, &m));
+    /* Active, but not open; then open without an interface. */
+    CHECK_OK(qns_sim_add_access_point("noif", "No interface", QNS_BEARER_ETHERNET, QNS_STATE_FLAG_ACTIVE));
+    qns_session *s = session_on(m, "noif", NULL);
+    CHECK_EQ_INT(qns_session_bind_socket(s, tcp), QNS_ERR_WRONG_STATE);
+    CHECK_OK(qns_session_open(s));
+    CHECK_EQ_INT(qns_session_bind_socket(s, tcp), QNS_ERR_WRONG_STATE);
+    /* An empty name would unbind: refused. Names the kernel does not know,
+     * short or too long for it: the kernel's ENODEV. */
+    CHECK_OK(qns_sim_set_interface("noif", "", 0, NULL, 0, 1500));
+    CHECK_EQ_INT(qns_session_bind_socket(s, tcp), QNS_ERR_WRONG_STATE);
+    CHECK_OK(qns_sim_set_interface("noif", "qnsghost0", 4242, NULL, 0, 1500));
+    errno = 0;
+    CHECK_EQ_INT(qns_session_bind_socket(s, tcp), QNS_ERR_SYSTEM);
+    CHECK_EQ_INT(errno, ENODEV);
+    CHECK_OK(qns_sim_set_interface("noif", "lo-but-far-too-long-for-a-kernel", 1, NULL, 0, 1500));
+    errno = 0;
+    CHECK_EQ_INT(qns_session_bind_socket(s, tcp), QNS_ERR_SYSTEM);
+    CHECK_EQ_INT(errno, ENODEV);
+    /* A name the kernel knows: bound (to the device, or as a fallback to
+     * the address), for both families. */
+    CHECK_OK(qns_sim_set_interface("noif", "lo", 1, NULL, 0, 65536));
+    CHECK_OK(qns_sim_add_interface_address("noif", "127.0.0.1", 8));
+    CHECK_OK(qns_sim_add_interface_address("noif", "::1", 128));
+    CHECK_OK(qns_session_bind_socket(s, tcp));
+    int udp6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    CHECK_OK(qns_session_bind_socket(s, udp6));
+    close(udp6);
+    /* Closed, but its configuration is Active: the session is Connected,
+     * as Qt's state says, and interface() names it: so it binds. */
+    CHECK_OK(qns_session_close(s));
+    CHECK_EQ_INT(qns_session_state(s), QNS_STATE_CONNECTED);
+    int again = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK_OK(qns_session_bind_socket(s, again));
+    close(again);
+    /* Not Connected (the interface lost its carrier): nothing to bind to. */
+    CHECK_OK(qns_sim_set_state("noif", QNS_STATE_FLAG_DEFINED));
+    again = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK_EQ_INT(qns_session_bind_socket(s, again), QNS_ERR_WRONG_STATE);
+    close(again);
+    close(tcp);
+    qns_session_free(s);
+    qns_manager_free(m);
+}
+
 static void simulation(void) {
     const char *kids[] = {"a", NULL};
     CHECK_EQ_INT(qns_sim_add_access_point(NULL, "n", 0, 1), QNS_ERR_NULL_ARGUMENT);
@@ -310,8 +424,10 @@ int main(void) {
     RUN(loops);
     RUN(configurations);
     RUN(managers);
+    RUN(network_information);
     RUN(sessions);
     RUN(interfaces);
+    RUN(sockets);
     RUN(simulation);
     return finish_tests();
 }

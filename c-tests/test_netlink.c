@@ -121,7 +121,7 @@ static void states_follow_link_carrier_and_address(void) {
     /* No IPv6 here: its link-local address (which counts, see
      * ipv6_link_local_counts_as_an_address) would arrive after DAD, at a
      * time of the kernel's choosing. */
-    sh("ip link add a0 type veth peer name a1 && sysctl -qw net.ipv6.conf.a0.disable_ipv6=1");
+    sh("ip link add a0 type veth peer name a1 && echo 1 > /proc/sys/net/ipv6/conf/a0/disable_ipv6");
     settle();
     trace_take(&mt);
     /* Up without carrier (peer down): Defined. */
@@ -243,10 +243,12 @@ static void carrier_loss_under_open_session(void) {
 
 static void default_route_online_and_roaming(void) {
     clean_namespace();
-    sh("ip link add d0 type veth peer name d1 && ip link set d1 up && ip link set d0 up && "
-       "ip addr add 10.3.0.1/24 dev d0");
-    sh("ip link add e0 type veth peer name e1 && ip link set e1 up && ip link set e0 up && "
-       "ip addr add 10.4.0.1/24 dev e0");
+    /* The peers get no IPv6: a link-local address would make them Active
+     * too, after DAD, at a time of the kernel's choosing. */
+    sh("ip link add d0 type veth peer name d1 && echo 1 > /proc/sys/net/ipv6/conf/d1/disable_ipv6 && "
+       "ip link set d1 up && ip link set d0 up && ip addr add 10.3.0.1/24 dev d0");
+    sh("ip link add e0 type veth peer name e1 && echo 1 > /proc/sys/net/ipv6/conf/e1/disable_ipv6 && "
+       "ip link set e1 up && ip link set e0 up && ip addr add 10.4.0.1/24 dev e0");
     settle();
     /* A LAN without a gateway (issue 9 item 4): online, since something is
      * Active, and a default by Qt's order (Ethernet, then creation). */
@@ -322,8 +324,8 @@ static void default_route_online_and_roaming(void) {
 static void ipv6_link_local_counts_as_an_address(void) {
     clean_namespace();
     /* Without DAD the link-local address is usable, and reported, at once. */
-    sh("ip link add l0 type veth peer name l1 && sysctl -qw net.ipv6.conf.l0.accept_dad=0 && "
-       "sysctl -qw net.ipv6.conf.l1.disable_ipv6=1 && ip link set l1 up");
+    sh("ip link add l0 type veth peer name l1 && echo 0 > /proc/sys/net/ipv6/conf/l0/accept_dad && "
+       "echo 1 > /proc/sys/net/ipv6/conf/l1/disable_ipv6 && ip link set l1 up");
     settle();
     CHECK(!qns_manager_is_online(mgr));
     trace t = {{0}};

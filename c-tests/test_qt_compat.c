@@ -176,6 +176,7 @@ static void item07_alr_names_the_new_child_after_migrate(void) {
     EXPECT_TRACE(&t, "state:6 activated");
     CHECK_STR(active_config(s), "eth"); /* "the application may now test the carrier" */
     CHECK_EQ_INT(qns_session_state(s), QNS_STATE_ROAMING);
+    CHECK_STR(iface_name(s), "eth0");
     CHECK_OK(qns_session_reject(s));
     EXPECT_TRACE(&t, "state:3");
     CHECK_STR(active_config(s), "wifi");

@@ -5,6 +5,7 @@
 //! `engine` + `event_loop` (logic, loops) -> `backend` trait <- backends.
 
 pub mod backend;
+pub mod connectivity;
 pub mod engine;
 pub mod event_loop;
 pub mod ffi;

@@ -105,6 +105,11 @@ impl Manager {
         engine().lock().capabilities
     }
 
+    /// Reachability, captive portal, transport medium, metered (SPEC §8).
+    pub fn network_info(&self) -> super::NetworkInfo {
+        engine().lock().network_info
+    }
+
     /// Asks the backend to re-read; updateCompleted follows.
     pub fn update_configurations(&self) {
         engine().with(|st, fx| st.request_refresh(fx));
@@ -278,12 +283,14 @@ impl Session {
 
     /// interface(): that of the session's configuration whenever the
     /// session's state is Connected, opened by this session or not (compat:
-    /// Qt's sessionProperties test); a service network's is the access point
-    /// in use, else its best Active member.
+    /// Qt's sessionProperties test), and while Roaming after migrate(), when
+    /// it is the new access point's (the application tests it, SPEC §4.4);
+    /// a service network's is the access point in use, else its best
+    /// Active member.
     pub fn interface(&self) -> Option<Arc<InterfaceInfo>> {
         let st = engine().lock();
         let s = st.sessions.get(&self.id)?;
-        if s.state != State::Connected {
+        if !matches!(s.state, State::Connected | State::Roaming) {
             return None;
         }
         let access_point = match (&s.in_use, s.target()) {
