@@ -51,6 +51,24 @@ private:
     {
         emit static_cast<QNetworkConfigurationManager *>(self)->updateCompleted();
     }
+    static void onReachability(void *self, qns_manager *, int value)
+    {
+        emit static_cast<QNetworkConfigurationManager *>(self)->reachabilityChanged(
+            QNetworkConfigurationManager::Reachability(value));
+    }
+    static void onCaptivePortal(void *self, qns_manager *, bool value)
+    {
+        emit static_cast<QNetworkConfigurationManager *>(self)->isBehindCaptivePortalChanged(value);
+    }
+    static void onTransport(void *self, qns_manager *, int value)
+    {
+        emit static_cast<QNetworkConfigurationManager *>(self)->transportMediumChanged(
+            QNetworkConfigurationManager::TransportMedium(value));
+    }
+    static void onMetered(void *self, qns_manager *, bool value)
+    {
+        emit static_cast<QNetworkConfigurationManager *>(self)->isMeteredChanged(value);
+    }
 
     qns_manager *m_manager = nullptr;
 };
@@ -82,6 +100,10 @@ void QNetworkConfigurationManagerData::connectSignals()
     qns_manager_on_configuration_changed(m_manager, &onChanged, q, nullptr, nullptr);
     qns_manager_on_online_state_changed(m_manager, &onOnline, q, nullptr, nullptr);
     qns_manager_on_update_completed(m_manager, &onUpdated, q, nullptr, nullptr);
+    qns_manager_on_reachability_changed(m_manager, &onReachability, q, nullptr, nullptr);
+    qns_manager_on_captive_portal_changed(m_manager, &onCaptivePortal, q, nullptr, nullptr);
+    qns_manager_on_transport_medium_changed(m_manager, &onTransport, q, nullptr, nullptr);
+    qns_manager_on_metered_changed(m_manager, &onMetered, q, nullptr, nullptr);
 }
 
 QNetworkConfigurationManager::QNetworkConfigurationManager(QObject *parent)
@@ -90,6 +112,8 @@ QNetworkConfigurationManager::QNetworkConfigurationManager(QObject *parent)
     // As Qt 5: configurations travel through queued connections and QVariant.
     qRegisterMetaType<QNetworkConfiguration>();
     qRegisterMetaType<QNetworkConfiguration>("QNetworkConfiguration");
+    qRegisterMetaType<QNetworkConfigurationManager::Reachability>();
+    qRegisterMetaType<QNetworkConfigurationManager::TransportMedium>();
     d = new QNetworkConfigurationManagerData(this);
 }
 
@@ -138,6 +162,42 @@ bool QNetworkConfigurationManager::isOnline() const
 {
     d->settle();
     return qns_manager_is_online(d->manager());
+}
+
+QNetworkConfigurationManager::Reachability QNetworkConfigurationManager::reachability() const
+{
+    d->settle();
+    return Reachability(qns_manager_reachability(d->manager()));
+}
+
+bool QNetworkConfigurationManager::isBehindCaptivePortal() const
+{
+    d->settle();
+    return qns_manager_is_behind_captive_portal(d->manager());
+}
+
+QNetworkConfigurationManager::TransportMedium QNetworkConfigurationManager::transportMedium() const
+{
+    d->settle();
+    return TransportMedium(qns_manager_transport_medium(d->manager()));
+}
+
+bool QNetworkConfigurationManager::isMetered() const
+{
+    d->settle();
+    return qns_manager_is_metered(d->manager());
+}
+
+bool QNetworkConfigurationManager::setConnectivityCheck(const QString &url,
+                                                        const QByteArray &expectedBody)
+{
+    d->settle();
+    const QByteArray u = url.toUtf8();
+    // NULL body: an empty one (the C library's convention for 200 answers).
+    return qns_manager_set_connectivity_check(d->manager(), u.constData(),
+                                              expectedBody.isEmpty() ? nullptr
+                                                                     : expectedBody.constData())
+        == QNS_OK;
 }
 
 void QNetworkConfigurationManager::updateConfigurations()

@@ -49,6 +49,24 @@ public:
 
     bool isOnline() const;
 
+    // --- Beyond Qt 5 (libQNetworkSessionQt6's own members) -------------------
+    // What Qt 6's QNetworkInformation reports, with its names and numbers,
+    // from the same backend as the configurations (SPEC §8). Code can test
+    // for them with #ifdef QNETWORKSESSIONQT6_HAS_REACHABILITY.
+    enum class Reachability { Unknown = 0, Disconnected = 1, Local = 2, Site = 3, Online = 4 };
+    Q_ENUM(Reachability)
+    enum class TransportMedium { Unknown = 0, Ethernet = 1, Cellular = 2, WiFi = 3, Bluetooth = 4 };
+    Q_ENUM(TransportMedium)
+
+    Reachability reachability() const;
+    bool isBehindCaptivePortal() const;
+    TransportMedium transportMedium() const;
+    bool isMetered() const;
+    // The optional HTTP connectivity check for the whole process (netlink):
+    // a GET of `url` expecting 204, or 200 with `expectedBody`. An empty url
+    // turns it off. false for a malformed or non-http URL.
+    bool setConnectivityCheck(const QString &url, const QByteArray &expectedBody = QByteArray());
+
 public Q_SLOTS:
     void updateConfigurations();
 
@@ -58,6 +76,12 @@ Q_SIGNALS:
     void configurationChanged(const QNetworkConfiguration &config);
     void onlineStateChanged(bool isOnline);
     void updateCompleted();
+
+    // Beyond Qt 5: each only on an actual change.
+    void reachabilityChanged(QNetworkConfigurationManager::Reachability reachability);
+    void isBehindCaptivePortalChanged(bool state);
+    void transportMediumChanged(QNetworkConfigurationManager::TransportMedium medium);
+    void isMeteredChanged(bool isMetered);
 
 protected:
     bool event(QEvent *e) override;

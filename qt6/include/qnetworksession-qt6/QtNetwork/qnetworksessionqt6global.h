@@ -12,6 +12,9 @@
 #include <QtCore/qglobal.h>
 
 #define QNETWORKSESSIONQT6_VERSION_STR "0.1.0"
+/* QNetworkConfigurationManager::reachability() and its relatives (ours,
+ * not Qt 5's) exist. */
+#define QNETWORKSESSIONQT6_HAS_REACHABILITY 1
 
 /* Symbols of the library: default visibility when built or used, in the GNU
  * attribute form so it can stand next to the deprecation marker below. */
