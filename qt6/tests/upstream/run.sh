@@ -7,7 +7,8 @@
 # and built. As root (network namespaces), this script:
 #  1. fetches Debian's qtbase-opensource-src 5.15.8 with apt through a private
 #     sources list and state directory (the system's apt configuration is only
-#     read, for its keyring), and unpacks tests/auto/network/bearer from it
+#     read, for its keyring) into BUILD_DIR/../qt-bearer-sources (or
+#     $QNS_UPSTREAM_CACHE), and unpacks tests/auto/network/bearer from it
 #     under BUILD_DIR/upstream (nothing of Qt is committed);
 #  2. applies the adaptations docs/porting-from-qt5.md lists (scripted edits);
 #  3. builds the four tests and the lackey helper with our own CMake project;
@@ -27,6 +28,8 @@ sanitize=OFF
 if [ "${1:-}" = --sanitize ]; then sanitize=ON; shift; fi
 build=$(cd "${1:?usage: run.sh [--sanitize] BUILD_DIR}" && pwd)
 work=$build/upstream
+# The download is shared by build directories (plain and sanitized runs).
+cache=${QNS_UPSTREAM_CACHE:-$(dirname "$build")/qt-bearer-sources}
 start=$(date +%s)
 
 [ "$(id -u)" -eq 0 ] || { echo "upstream: needs root (network namespaces)" >&2; exit 1; }
@@ -36,8 +39,8 @@ tarball=qtbase-opensource-src_5.15.8+dfsg.orig.tar.xz
 bearer=$work/src/tests/auto/network/bearer
 
 fetch() {
-  local apt=$work/apt
-  mkdir -p "$apt/etc" "$apt/state/lists/partial" "$apt/cache/archives/partial" "$work/download"
+  local apt=$cache/apt
+  mkdir -p "$apt/etc" "$apt/state/lists/partial" "$apt/cache/archives/partial" "$cache/download"
   cat > "$apt/etc/qtbase-source.sources" <<EOF
 Types: deb-src
 URIs: http://deb.debian.org/debian
@@ -56,13 +59,13 @@ EOF
               -o APT::Sandbox::User=root)
   apt-get "${opts[@]}" -qq update
   # apt checks the files against the signed index before it keeps them.
-  (cd "$work/download" && apt-get "${opts[@]}" -qq source --download-only \
+  (cd "$cache/download" && apt-get "${opts[@]}" -qq source --download-only \
       "qtbase-opensource-src=$version" >/dev/null)
 }
 
 unpack() {
   rm -rf "$work/src" && mkdir -p "$work/src"
-  tar -xJf "$work/download/$tarball" -C "$work/src" --strip-components=1 \
+  tar -xJf "$cache/download/$tarball" -C "$work/src" --strip-components=1 \
       --wildcards '*/tests/auto/network/bearer/*'
 }
 
@@ -81,7 +84,7 @@ adapt() {
   #    no edit: the library ships <private/qnetworksession_p.h> with it.
 }
 
-if [ ! -f "$work/download/$tarball" ]; then
+if [ ! -f "$cache/download/$tarball" ]; then
   echo "== upstream: fetching qtbase-opensource-src $version"
   fetch
 fi
