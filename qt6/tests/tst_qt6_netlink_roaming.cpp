@@ -29,7 +29,13 @@ private slots:
 void tst_Qt6NetlinkRoaming::initTestCase()
 {
     // No IPv6: a link-local address would make the peer ends Active too.
-    sh("sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+    // (/proc/sys/net is this namespace's; no sysctl binary needed.)
+    for (const char *knob : {"/proc/sys/net/ipv6/conf/all/disable_ipv6",
+                             "/proc/sys/net/ipv6/conf/default/disable_ipv6"}) {
+        QFile f(QString::fromLatin1(knob));
+        if (f.exists())
+            QVERIFY2(f.open(QIODevice::WriteOnly) && f.write("1\n") == 2, knob);
+    }
     sh("ip link add qa0 type veth peer name qa1 && ip link set qa1 up && "
        "ip addr add 192.0.2.1/24 dev qa0 && ip link set qa0 up && "
        "ip route add default dev qa0 metric 200");

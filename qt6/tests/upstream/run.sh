@@ -10,10 +10,11 @@
 #     read, for its keyring) into BUILD_DIR/../qt-bearer-sources (or
 #     $QNS_UPSTREAM_CACHE), and unpacks tests/auto/network/bearer from it
 #     under BUILD_DIR/upstream (nothing of Qt is committed);
-#  2. applies the adaptations docs/porting-from-qt5.md lists (scripted edits);
+#  2. applies three adaptations by scripted edits (adapt() below says which
+#     and why; nothing else of Qt's tests is changed);
 #  3. builds the four tests and the lackey helper with our own CMake project;
-#  4. runs every test function (sessionOpenCloseStop: every row) in a process
-#     of its own, on a fresh network each time: the netlink backend in a
+#  4. runs every test function, each data row on its own, in a process of
+#     its own on a fresh network: the netlink backend in a
 #     private network namespace with veth interfaces it creates, and the
 #     simulated backend loaded from tests/data/qt-bearer-network.conf. Stopping an
 #     interface is real here, so one row's stop() must not decide the next's.
