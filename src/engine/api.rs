@@ -37,6 +37,7 @@ impl Manager {
                 ManagerData {
                     lp: lp.clone(),
                     connections: Vec::new(),
+                    leaving: Vec::new(),
                 },
             );
             id
@@ -61,7 +62,7 @@ impl Manager {
     pub fn release(&self) {
         engine().with(|st, fx| {
             if let Some(m) = st.managers.remove(&self.id) {
-                st.drop_connections(m.connections, fx);
+                st.drop_connections(m.connections, m.leaving, fx);
                 fx.released_loops.push(m.lp);
             }
         });

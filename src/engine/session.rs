@@ -717,7 +717,8 @@ impl EngineState {
             release(&previous, fx);
         }
         let connections = std::mem::take(&mut sd.connections);
-        self.drop_connections(connections, fx);
+        let leaving = std::mem::take(&mut sd.leaving);
+        self.drop_connections(connections, leaving, fx);
         sd.wake_waiters(fx);
         fx.released_loops.push(sd.lp.clone());
     }

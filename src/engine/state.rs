@@ -1,7 +1,7 @@
 //! The data the engine lock protects.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use super::IdMap;
@@ -72,6 +72,9 @@ pub enum Owner {
 pub struct ManagerData {
     pub(super) lp: Arc<EventLoop>,
     pub(super) connections: Vec<Arc<Connection>>,
+    /// Connections being disconnected whose callback may still run on
+    /// another thread: freeing the object waits for them too.
+    pub(super) leaving: Vec<Weak<Connection>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,6 +131,8 @@ pub struct SessionData {
     pub(super) timer: Option<(TimerId, u64)>,
     pub(super) auto_close_timer: Option<(TimerId, u64)>,
     pub(super) connections: Vec<Arc<Connection>>,
+    /// As ManagerData::leaving.
+    pub(super) leaving: Vec<Weak<Connection>>,
 }
 
 /// Byte counters relative to when the session opened.
@@ -173,6 +178,7 @@ impl SessionData {
             timer: None,
             auto_close_timer: None,
             connections: Vec::new(),
+            leaving: Vec::new(),
         }
     }
 
