@@ -46,4 +46,35 @@ echo "find_package of 0.2 and 1.0 refused, as they must be"
 echo "== downstream Makefile with pkg-config"
 cp c-tests/downstream/Makefile c-tests/downstream/use_library.c "$tmp/"
 PKG_CONFIG_PATH="$libdir/pkgconfig" make -s -C "$tmp" check
-echo "install: 5 passed, 0 failed"
+qt6=0
+if [ -f "$libdir/libQNetworkSessionQt6.so.0.1.0" ]; then
+  echo "== the Qt 6 library: installed files"
+  [ "$(readlink "$libdir/libQNetworkSessionQt6.so.0")" = libQNetworkSessionQt6.so.0.1.0 ] || fail "bad Qt6 .so.0 link"
+  readelf -d "$libdir/libQNetworkSessionQt6.so.0.1.0" | grep -q 'SONAME.*\[libQNetworkSessionQt6.so.0\]' ||
+    fail "wrong Qt6 SONAME"
+  inc=$tmp/destdir/usr/include
+  for h in QNetworkSession QNetworkConfigurationManager QNetworkConfiguration \
+           QtNetwork/QNetworkSession QtNetwork/qnetworksession.h QtNetwork/qnetworkconfigmanager.h \
+           QtNetwork/qnetworkconfiguration.h private/qnetworksession_p.h; do
+    [ -f "$inc/qnetworksession-qt6/$h" ] || fail "no qnetworksession-qt6/$h"
+  done
+  # The C header keeps its name; no Qt header shadows it.
+  grep -q '^#define QNETWORKSESSION_H' "$inc/qnetworksession.h" || fail "qnetworksession.h is not the C header"
+  [ ! -e "$inc/qnetworksession-qt6/qnetworksession.h" ] || fail "a Qt header named qnetworksession.h on the include path"
+  [ -f "$libdir/cmake/QNetworkSessionQt6/QNetworkSessionQt6Config.cmake" ] || fail "no QNetworkSessionQt6Config.cmake"
+  [ -f "$libdir/pkgconfig/qnetworksession-qt6.pc" ] || fail "no qnetworksession-qt6.pc"
+
+  echo "== the Qt 6 library: downstream find_package against $prefix"
+  cmake -S qt6/tests/downstream -B "$tmp/down-qt6" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  cmake --build "$tmp/down-qt6" >/dev/null
+  ctest --test-dir "$tmp/down-qt6" --output-on-failure
+
+  echo "== the Qt 6 library: downstream Makefile with pkg-config"
+  mkdir -p "$tmp/qt6make"
+  cp qt6/tests/downstream/Makefile qt6/tests/downstream/bearer_app.cpp "$tmp/qt6make/"
+  PKG_CONFIG_PATH="$libdir/pkgconfig" LD_LIBRARY_PATH="$libdir" make -s -C "$tmp/qt6make" check
+  qt6=2
+elif [ "${CI:-}" = true ]; then
+  fail "the Qt 6 library was not built (qt6-base-dev missing?)"
+fi
+echo "install: $((5 + qt6)) passed, 0 failed"

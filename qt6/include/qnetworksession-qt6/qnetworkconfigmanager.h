@@ -1,0 +1,1 @@
+#include "QtNetwork/qnetworkconfigmanager.h"
