@@ -8,7 +8,7 @@ use super::Command;
 use super::Effects;
 use super::record::Record;
 use super::session::{SessionCallError, TimerKind, hold, release};
-use super::state::{EngineState, Roam};
+use super::state::{Bringing, EngineState, Roam};
 use crate::signals::{Payload, Signal};
 use crate::types::{Capabilities, SessionError, State};
 
@@ -50,6 +50,16 @@ impl EngineState {
         let best_pos = best
             .as_ref()
             .and_then(|b| children.iter().position(|c| Arc::ptr_eq(c, b)));
+        // With nothing else up, a member a start can bring up.
+        let startable = self
+            .can_start_stop()
+            .then(|| {
+                children.iter().find(|c| {
+                    !Arc::ptr_eq(c, &current) && c.is_valid() && c.state().is_discovered()
+                })
+            })
+            .flatten()
+            .cloned();
 
         let sd = self.sessions.get_mut(&sid).expect("checked above");
         if let Some(ignored) = sd.ignored
@@ -58,7 +68,15 @@ impl EngineState {
             sd.ignored = None;
         }
         match sd.roam.clone() {
-            Roam::Migrated { previous } => {
+            Roam::Migrated { previous, bringing } if bringing != Bringing::No => {
+                if usable(&current) {
+                    self.brought_up(sid, previous, bringing, fx);
+                } else if !current.is_valid() {
+                    self.bringing_failed(sid, fx);
+                }
+                return;
+            }
+            Roam::Migrated { previous, .. } => {
                 // `current` is the new child under test: losing it before
                 // accept() is a failed roam; the previous one takes over.
                 if !usable(&current) {
@@ -99,7 +117,10 @@ impl EngineState {
         };
         match best {
             Some(best) if !current_ok => self.offer_or_force(sid, current, best, true, fx),
-            None if !current_ok => self.abort(sid, SessionError::Aborted, fx),
+            None if !current_ok => match startable {
+                Some(candidate) => self.offer_or_force(sid, current, candidate, true, fx),
+                None => self.abort(sid, SessionError::Aborted, fx),
+            },
             Some(best) if better => self.offer_or_force(sid, current, best, false, fx),
             _ => {
                 if let Some(sd) = self.sessions.get_mut(&sid) {
@@ -130,7 +151,7 @@ impl EngineState {
         let alr = sd.has_listener(Signal::PreferredConfigurationChanged)
             && caps.contains(Capabilities::APPLICATION_LEVEL_ROAMING);
         if alr {
-            let is_seamless = seamless(&current, &candidate);
+            let is_seamless = usable(&candidate) && seamless(&current, &candidate);
             sd.roam = Roam::Offered {
                 candidate: candidate.clone(),
                 current_lost,
@@ -143,6 +164,8 @@ impl EngineState {
                     sd.timer = Some(timer);
                 }
             }
+        } else if caps.contains(Capabilities::FORCED_ROAMING) && !usable(&candidate) {
+            self.bring_up(sid, current, candidate, Bringing::Forced, fx);
         } else if caps.contains(Capabilities::FORCED_ROAMING) {
             sd.set_state(State::Roaming);
             hold(&candidate);
@@ -176,6 +199,14 @@ impl EngineState {
         };
         sd.cancel_timer();
         sd.roam = Roam::None;
+        if !usable(&candidate) && candidate.is_valid() && candidate.state().is_discovered() {
+            let current = sd
+                .in_use
+                .clone()
+                .expect("an open session holds an access point");
+            self.bring_up(sid, current, candidate, Bringing::Migrate, fx);
+            return Ok(());
+        }
         if !usable(&candidate) {
             // The candidate went away between the offer and the answer.
             if current_lost {
@@ -192,6 +223,7 @@ impl EngineState {
             .expect("an open session holds an access point");
         sd.roam = Roam::Migrated {
             previous: previous.clone(),
+            bringing: Bringing::No,
         };
         sd.set_state(State::Roaming);
         sd.emit(Payload::NewConfigurationActivated);
@@ -232,7 +264,11 @@ impl EngineState {
             .sessions
             .get_mut(&sid)
             .ok_or(SessionCallError::NoSuchSession)?;
-        let Roam::Migrated { previous } = sd.roam.clone() else {
+        let Roam::Migrated {
+            previous,
+            bringing: Bringing::No,
+        } = sd.roam.clone()
+        else {
             return Err(SessionCallError::WrongState);
         };
         sd.roam = Roam::None;
@@ -249,7 +285,7 @@ impl EngineState {
             .sessions
             .get_mut(&sid)
             .ok_or(SessionCallError::NoSuchSession)?;
-        let Roam::Migrated { previous } = sd.roam.clone() else {
+        let Roam::Migrated { previous, .. } = sd.roam.clone() else {
             return Err(SessionCallError::WrongState);
         };
         sd.roam = Roam::None;
@@ -271,5 +307,107 @@ impl EngineState {
             self.abort(sid, SessionError::Roaming, fx);
         }
         Ok(())
+    }
+
+    /// Moves a session whose member was lost (or, after migrate(), one that
+    /// asked to) onto `candidate`, which is not up yet: it is held and
+    /// started; the session is Roaming until it is up (brought_up) or the
+    /// connect timeout ends the try (bringing_failed).
+    fn bring_up(
+        &mut self,
+        sid: u64,
+        current: Arc<Record>,
+        candidate: Arc<Record>,
+        bringing: Bringing,
+        fx: &mut Effects,
+    ) {
+        hold(&candidate);
+        self.start_access_point(&candidate, fx);
+        let Some(sd) = self.sessions.get_mut(&sid) else {
+            return;
+        };
+        sd.cancel_timer();
+        sd.in_use = Some(candidate);
+        sd.roam = Roam::Migrated {
+            previous: current,
+            bringing,
+        };
+        sd.set_state(State::Roaming);
+        let timeout = sd.timeout();
+        let timer = self.session_timer(sid, TimerKind::BringUp, timeout);
+        if let Some(sd) = self.sessions.get_mut(&sid) {
+            sd.timer = Some(timer);
+        }
+    }
+
+    /// The member being started is up: a forced roam is done; after
+    /// migrate() the application is told and may test it (accept/reject).
+    fn brought_up(
+        &mut self,
+        sid: u64,
+        previous: Arc<Record>,
+        bringing: Bringing,
+        fx: &mut Effects,
+    ) {
+        let Some(sd) = self.sessions.get_mut(&sid) else {
+            return;
+        };
+        sd.cancel_timer();
+        let now = sd
+            .in_use
+            .clone()
+            .expect("a roaming session holds its new member");
+        if bringing == Bringing::Forced {
+            sd.roam = Roam::None;
+            release(&previous, fx);
+            sd.set_state(State::Connected);
+        } else {
+            sd.roam = Roam::Migrated {
+                previous: previous.clone(),
+                bringing: Bringing::No,
+            };
+        }
+        sd.emit(Payload::NewConfigurationActivated);
+        sd.refresh_usage();
+        fx.commands.push(Command::CaptureStatistics {
+            session: sid,
+            record: now,
+            previous: Some(previous),
+        });
+    }
+
+    /// The member being started did not come up (its start failed, it went
+    /// away, or the connect timeout passed): back to the previous member
+    /// while it is still up (after migrate()), else the session ends.
+    pub(super) fn bringing_failed(&mut self, sid: u64, fx: &mut Effects) {
+        let Some(sd) = self.sessions.get_mut(&sid) else {
+            return;
+        };
+        let Roam::Migrated { previous, bringing } = sd.roam.clone() else {
+            return;
+        };
+        if bringing == Bringing::No {
+            return;
+        }
+        sd.cancel_timer();
+        if usable(&previous) {
+            sd.roam = Roam::None;
+            let failed = sd
+                .in_use
+                .replace(previous)
+                .expect("a roaming session holds its new member");
+            sd.ignored = Some(failed.serial);
+            release(&failed, fx);
+            sd.refresh_state();
+            sd.refresh_usage();
+            sd.set_error(SessionError::Roaming);
+        } else {
+            let error = if bringing == Bringing::Forced {
+                SessionError::Aborted
+            } else {
+                SessionError::Roaming
+            };
+            self.abort(sid, error, fx);
+        }
     }
 }

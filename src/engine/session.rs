@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::clock::Tick;
 
 use super::record::{Record, RecordData};
-use super::state::{EngineState, Phase, Roam, SessionData};
+use super::state::{Bringing, EngineState, Phase, Roam, SessionData};
 use super::{Command, Effects, engine};
 use crate::signals::{Payload, Signal};
 use crate::timers;
@@ -191,6 +191,25 @@ fn release_and_look(record: &Arc<Record>, fx: &mut Effects) -> (bool, Sight) {
     (last_of_ours, Sight::of_data(&d))
 }
 
+/// Drops this session's count and leaves the interface as it is, even the
+/// last count on one this library started: that one stays ours, and a
+/// later last close() takes it down (AutoCloseSessionTimeout, see close_as).
+fn release_keeping_up(record: &Arc<Record>) -> Sight {
+    let mut d = record.data.lock();
+    d.open_count = d.open_count.saturating_sub(1);
+    Sight::of_data(&d)
+}
+
+/// Who closes: the application (close()), or the session itself when its
+/// AutoCloseSessionTimeout fires. Qt documents that timeout as saving the
+/// session's own polling, not as disconnecting, and Qt's sessionAutoClose
+/// test expects the network still up afterwards: so it keeps it up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Closer {
+    Application,
+    AutoClose,
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum SessionCallError {
     NoSuchSession,
@@ -213,7 +232,22 @@ impl EngineState {
         (id, token)
     }
 
-    fn can_start_stop(&self) -> bool {
+    /// Asks the source to bring an access point up where a start would
+    /// (and the backend can). Only what a start brings up is ours to take
+    /// down later. One going down at our request comes back up the same way
+    /// (SPEC §4.3: open() right after the last close() starts it again).
+    pub(super) fn start_access_point(&self, ap: &Arc<Record>, fx: &mut Effects) {
+        if !self.can_start_stop() {
+            return;
+        }
+        let mut d = ap.data.lock();
+        if (d.startable || d.stopping) && !d.started_by_us {
+            d.started_by_us = true;
+            fx.commands.push(Command::Start(ap.clone()));
+        }
+    }
+
+    pub(super) fn can_start_stop(&self) -> bool {
         self.capabilities
             .contains(Capabilities::CAN_START_AND_STOP_INTERFACES)
     }
@@ -331,14 +365,7 @@ impl EngineState {
         sd.set_state(State::Connecting);
         let timeout = sd.timeout();
         if can_start {
-            let mut d = ap.data.lock();
-            // Only what a start brings up is ours to take down later. One
-            // going down at our request comes back up the same way (SPEC
-            // §4.3: open() right after the last close() starts it again).
-            if (d.startable || d.stopping) && !d.started_by_us {
-                d.started_by_us = true;
-                fx.commands.push(Command::Start(ap.clone()));
-            }
+            self.start_access_point(&ap, fx);
         }
         let timer = self.session_timer(sid, TimerKind::Connect, timeout);
         if let Some(sd) = self.sessions.get_mut(&sid) {
@@ -415,7 +442,7 @@ impl EngineState {
         if let Some(ap) = sd.in_use.take() {
             release(&ap, fx);
         }
-        if let Roam::Migrated { previous } = std::mem::replace(&mut sd.roam, Roam::None) {
+        if let Roam::Migrated { previous, .. } = std::mem::replace(&mut sd.roam, Roam::None) {
             release(&previous, fx);
         }
         sd.roam = Roam::None;
@@ -430,6 +457,19 @@ impl EngineState {
     }
 
     pub(crate) fn close(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
+        self.close_as(sid, Closer::Application, fx)
+    }
+
+    pub(super) fn close_as(
+        &mut self,
+        sid: u64,
+        closer: Closer,
+        fx: &mut Effects,
+    ) -> Result<(), SessionCallError> {
+        let release_count = |record: &Arc<Record>, fx: &mut Effects| match closer {
+            Closer::Application => release_and_look(record, fx),
+            Closer::AutoClose => (false, release_keeping_up(record)),
+        };
         let sd = self
             .sessions
             .get_mut(&sid)
@@ -450,13 +490,14 @@ impl EngineState {
             Phase::Open => {
                 sd.cancel_timer();
                 sd.cancel_auto_close();
-                if let Roam::Migrated { previous } = std::mem::replace(&mut sd.roam, Roam::None) {
-                    release(&previous, fx);
+                if let Roam::Migrated { previous, .. } = std::mem::replace(&mut sd.roam, Roam::None)
+                {
+                    release_count(&previous, fx);
                 }
                 let ap = sd.in_use.take();
                 let (stops, after) = match &ap {
                     Some(ap) => {
-                        let (stops, sight) = release_and_look(ap, fx);
+                        let (stops, sight) = release_count(ap, fx);
                         (stops, Some(sight))
                     }
                     None => (false, None),
@@ -522,17 +563,34 @@ impl EngineState {
             return Ok(());
         }
         ap.data.lock().started_by_us = false;
-        let others: Vec<(u64, Phase)> = self
+        // Sessions on that configuration end (SPEC §4.3). Open sessions on a
+        // service network that uses it are not on that configuration: they
+        // keep their count and roam, as when the system loses the member
+        // (Qt's sessionOpenCloseStop expects them Roaming or Connected).
+        let others: Vec<(u64, Phase, bool)> = self
             .sessions
             .iter()
             .filter(|(id, s)| **id != sid && s.holds(&ap))
-            .map(|(id, s)| (*id, s.phase))
+            .map(|(id, s)| {
+                let on_network = s
+                    .target()
+                    .is_some_and(|t| t.kind == ConfigType::ServiceNetwork);
+                (*id, s.phase, on_network)
+            })
             .collect();
-        for (other, phase) in others {
-            if phase == Phase::Connecting {
-                self.fail_connect(other, SessionError::Aborted, fx);
-            } else {
-                self.abort(other, SessionError::Aborted, fx);
+        let mut roaming = 0;
+        let mut ended = 0;
+        for (other, phase, on_network) in others {
+            match phase {
+                Phase::Open if on_network => roaming += 1,
+                Phase::Connecting => {
+                    ended += 1;
+                    self.fail_connect(other, SessionError::Aborted, fx)
+                }
+                _ => {
+                    ended += 1;
+                    self.abort(other, SessionError::Aborted, fx)
+                }
             }
         }
         let Some(sd) = self.sessions.get_mut(&sid) else {
@@ -545,22 +603,26 @@ impl EngineState {
         {
             release(&held, fx);
         }
-        if let Roam::Migrated { previous } = std::mem::replace(&mut sd.roam, Roam::None) {
+        if let Roam::Migrated { previous, .. } = std::mem::replace(&mut sd.roam, Roam::None) {
             release(&previous, fx);
         }
         let was_up = ap.state().is_active();
         {
             let mut d = ap.data.lock();
-            d.open_count = 0;
+            d.open_count = roaming;
             d.stopping = was_up;
         }
         sd.resolved = None;
         sd.connected_at = None;
         // The caller: closed() once whether or not it was open, Closing,
-        // SessionAbortedError once (compat), then the state the stop leaves.
+        // then the state the stop leaves; and SessionAbortedError once when
+        // its stop ended other sessions (compat: Qt's sessionOpenCloseStop
+        // wants it exactly when the others get it, and none when they roam).
         sd.emit(Payload::Closed);
         sd.set_state(State::Closing);
-        sd.set_error(SessionError::Aborted);
+        if ended > 0 {
+            sd.set_error(SessionError::Aborted);
+        }
         fx.commands.push(Command::Stop(ap.clone()));
         sd.wake_waiters(fx);
         if !was_up {
@@ -608,6 +670,23 @@ impl EngineState {
             }
             self.fail_connect(sid, error, fx);
         }
+        // Sessions roaming onto it (a lost member's replacement).
+        let roaming: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| {
+                s.phase == Phase::Open
+                    && matches!(s.roam, Roam::Migrated { bringing, .. } if bringing != Bringing::No)
+                    && s.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, &record))
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for sid in roaming {
+            if let Some(sd) = self.sessions.get_mut(&sid) {
+                sd.backend_message.clone_from(&message);
+            }
+            self.bringing_failed(sid, fx);
+        }
     }
 
     /// A stop the engine asked for did not happen: the record's Active state
@@ -645,7 +724,7 @@ impl EngineState {
         let roam = match &sd.roam {
             Roam::None => None,
             Roam::Offered { candidate, .. } => Some(candidate),
-            Roam::Migrated { previous } => Some(previous),
+            Roam::Migrated { previous, .. } => Some(previous),
         };
         sd.target()
             .is_some_and(|t| changed(t) || self.touched_networks.contains(&t.serial))
@@ -765,7 +844,7 @@ impl EngineState {
                 // not close at once (compat: Qt's sessionAutoClose test).
                 sd.auto_close_ms = -1;
                 if sd.phase == Phase::Open {
-                    let _ = self.close(sid, fx);
+                    let _ = self.close_as(sid, Closer::AutoClose, fx);
                 }
             }
             TimerKind::Connect => {
@@ -791,6 +870,10 @@ impl EngineState {
                     sd.roam = Roam::None;
                     self.abort(sid, SessionError::Aborted, fx);
                 }
+            }
+            TimerKind::BringUp => {
+                sd.timer = None;
+                self.bringing_failed(sid, fx);
             }
         }
     }
@@ -848,7 +931,7 @@ impl EngineState {
         {
             release(&ap, fx);
         }
-        if let Roam::Migrated { previous } = std::mem::replace(&mut sd.roam, Roam::None) {
+        if let Roam::Migrated { previous, .. } = std::mem::replace(&mut sd.roam, Roam::None) {
             release(&previous, fx);
         }
         let connections = std::mem::take(&mut sd.connections);
@@ -865,7 +948,7 @@ impl SessionData {
         let in_use = matches!(self.phase, Phase::Open | Phase::Connecting)
             && self.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, ap));
         let migrating =
-            matches!(&self.roam, Roam::Migrated { previous } if Arc::ptr_eq(previous, ap));
+            matches!(&self.roam, Roam::Migrated { previous, .. } if Arc::ptr_eq(previous, ap));
         in_use || migrating
     }
 }
@@ -876,4 +959,6 @@ pub(super) enum TimerKind {
     Closing,
     AutoClose,
     RoamAnswer,
+    /// A service network's member being started for a roam.
+    BringUp,
 }

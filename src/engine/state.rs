@@ -103,12 +103,27 @@ pub enum Roam {
         candidate: Arc<Record>,
         current_lost: bool,
     },
-    /// migrate() done, newConfigurationActivated sent; waiting for
-    /// accept/reject. The new child is already the one in use (the
-    /// application tests it); `previous` stays held until the answer.
+    /// On the way to the child in use now; `previous` stays held until the
+    /// move is over. With `bringing` No: migrate() done, the child is up and
+    /// newConfigurationActivated sent, waiting for accept/reject (the
+    /// application tests it). Otherwise the child is still being started.
     Migrated {
         previous: Arc<Record>,
+        bringing: Bringing,
     },
+}
+
+/// A service network's member the session moves to is being started: the
+/// one in use was lost and no other member was up (SPEC §4.4: "the new child
+/// is brought up if needed").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bringing {
+    /// Up already.
+    No,
+    /// Forced roaming: Connected on it once it is up.
+    Forced,
+    /// After migrate(): newConfigurationActivated once it is up.
+    Migrate,
 }
 
 pub struct SessionData {
