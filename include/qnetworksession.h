@@ -532,8 +532,11 @@ enum qns_status qns_manager_configuration_from_identifier(const struct qns_manag
                                                           const char *identifier,
                                                           struct qns_configuration **out);
 
-// defaultConfiguration(): the backend's default (a new reference), or NULL
-// in *out when offline.
+// defaultConfiguration(): the backend's default while it is Active (the
+// best default route; NetworkManager's primary connection), else Qt's
+// order: the first Active Ethernet, WLAN, then other access point (a new
+// reference); NULL in *out only when nothing is Active. A backend may name
+// UserChoice (a simulated-network file can): then that, while Discovered.
 enum qns_status qns_manager_default_configuration(const struct qns_manager *manager,
                                                   struct qns_configuration **out);
 
@@ -543,8 +546,9 @@ enum qns_status qns_manager_default_configuration(const struct qns_manager *mana
 enum qns_status qns_manager_user_choice_configuration(const struct qns_manager *manager,
                                                       struct qns_configuration **out);
 
-// isOnline(): a default route (or the backend's equivalent) through an
-// Active configuration exists. false for NULL.
+// isOnline() as Qt documents it: some configuration is Active (an
+// interface with carrier and an address). Whether the internet is
+// reachable: qns_manager_reachability. false for NULL.
 bool qns_manager_is_online(const struct qns_manager *manager);
 
 // capabilities(): QNS_CAPABILITY_* bits the running backend really has. 0 for NULL.
@@ -679,9 +683,12 @@ enum qns_status qns_session_open(const struct qns_session *s);
 enum qns_status qns_session_close(const struct qns_session *s);
 
 // stop(): takes the interface down whatever the count; other sessions on
-// it get closed() + error(SessionAbortedError); this one closed() (if it
-// was open), Closing, then Disconnected. Without
-// QNS_CAPABILITY_CAN_START_AND_STOP_INTERFACES: error(OperationNotSupported).
+// that configuration get closed() + error(SessionAbortedError), open
+// sessions on a service network that used it roam to another member. This
+// one gets closed() (whether or not it was open), Closing, error(Session-
+// AbortedError) when its stop ended other sessions, then Disconnected.
+// Without QNS_CAPABILITY_CAN_START_AND_STOP_INTERFACES:
+// error(OperationNotSupported).
 enum qns_status qns_session_stop(const struct qns_session *s);
 
 // migrate(): after preferredConfigurationChanged; state Roaming, then
@@ -755,7 +762,11 @@ unsigned int qns_session_usage_policies(const struct qns_session *s);
 // "ActiveConfiguration" (string, read-only), "UserChoiceConfiguration"
 // (string, read-only), "ConnectInBackground" (bool, unset by default),
 // "AutoCloseSessionTimeout" (int ms, -1 by default: a real timer that closes
-// an open session after that long).
+// an open session after that long, closed() and its count released, but
+// the network stays up; it reads -1 again once it fired),
+// "BackendErrorMessage" (string, read-only: the backend's own text for the
+// last failure; no value when it gave none). A session on a null or
+// removed configuration has no value for any key.
 int qns_session_property_type(const struct qns_session *s, const char *key);
 
 // A bool property. QNS_ERR_NOT_FOUND when unset or unknown,

@@ -122,8 +122,11 @@ pub unsafe extern "C" fn qns_manager_configuration_from_identifier(
     })
 }
 
-/// defaultConfiguration(): the backend's default (a new reference), or NULL
-/// in *out when offline.
+/// defaultConfiguration(): the backend's default while it is Active (the
+/// best default route; NetworkManager's primary connection), else Qt's
+/// order: the first Active Ethernet, WLAN, then other access point (a new
+/// reference); NULL in *out only when nothing is Active. A backend may name
+/// UserChoice (a simulated-network file can): then that, while Discovered.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_manager_default_configuration(
     manager: *const qns_manager,
@@ -153,8 +156,9 @@ pub unsafe extern "C" fn qns_manager_user_choice_configuration(
     })
 }
 
-/// isOnline(): a default route (or the backend's equivalent) through an
-/// Active configuration exists. false for NULL.
+/// isOnline() as Qt documents it: some configuration is Active (an
+/// interface with carrier and an address). Whether the internet is
+/// reachable: qns_manager_reachability. false for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_manager_is_online(manager: *const qns_manager) -> bool {
     ffi_boundary!(false, {

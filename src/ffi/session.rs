@@ -118,9 +118,12 @@ pub unsafe extern "C" fn qns_session_close(s: *const qns_session) -> qns_status 
     ffi_boundary!(QNS_ERR_INTERNAL, { unsafe { act(s, Session::close) } })
 }
 /// stop(): takes the interface down whatever the count; other sessions on
-/// it get closed() + error(SessionAbortedError); this one closed() (if it
-/// was open), Closing, then Disconnected. Without
-/// QNS_CAPABILITY_CAN_START_AND_STOP_INTERFACES: error(OperationNotSupported).
+/// that configuration get closed() + error(SessionAbortedError), open
+/// sessions on a service network that used it roam to another member. This
+/// one gets closed() (whether or not it was open), Closing, error(Session-
+/// AbortedError) when its stop ended other sessions, then Disconnected.
+/// Without QNS_CAPABILITY_CAN_START_AND_STOP_INTERFACES:
+/// error(OperationNotSupported).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_session_stop(s: *const qns_session) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, { unsafe { act(s, Session::stop) } })
@@ -308,7 +311,11 @@ unsafe fn property(
 /// "ActiveConfiguration" (string, read-only), "UserChoiceConfiguration"
 /// (string, read-only), "ConnectInBackground" (bool, unset by default),
 /// "AutoCloseSessionTimeout" (int ms, -1 by default: a real timer that closes
-/// an open session after that long).
+/// an open session after that long, closed() and its count released, but
+/// the network stays up; it reads -1 again once it fired),
+/// "BackendErrorMessage" (string, read-only: the backend's own text for the
+/// last failure; no value when it gave none). A session on a null or
+/// removed configuration has no value for any key.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_session_property_type(
     s: *const qns_session,
