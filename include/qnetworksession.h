@@ -662,7 +662,10 @@ unsigned int qns_session_usage_policies(const struct qns_session *s);
 // "ActiveConfiguration" (string, read-only), "UserChoiceConfiguration"
 // (string, read-only), "ConnectInBackground" (bool, unset by default),
 // "AutoCloseSessionTimeout" (int ms, -1 by default: a real timer that closes
-// an open session after that long).
+// an open session after that long), "BackendErrorMessage" (string,
+// read-only, ours: the system's own text for the last failure, such as
+// NetworkManager's "Not authorized to control networking."; unset when the
+// backend gave none; errorString() keeps Qt's text).
 int qns_session_property_type(const struct qns_session *s, const char *key);
 
 // A bool property. QNS_ERR_NOT_FOUND when unset or unknown,
@@ -675,7 +678,7 @@ enum qns_status qns_session_property_int(const struct qns_session *s,
                                          int64_t *out);
 
 // A string property (ActiveConfiguration, UserChoiceConfiguration: "" when
-// not open), snprintf style into buf.
+// not open; BackendErrorMessage), snprintf style into buf.
 enum qns_status qns_session_property_string(const struct qns_session *s,
                                             const char *key,
                                             char *buf,

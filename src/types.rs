@@ -235,6 +235,9 @@ pub mod property_keys {
     pub const USER_CHOICE_CONFIGURATION: &str = "UserChoiceConfiguration";
     pub const CONNECT_IN_BACKGROUND: &str = "ConnectInBackground";
     pub const AUTO_CLOSE_SESSION_TIMEOUT: &str = "AutoCloseSessionTimeout";
+    /// Read-only, ours: the system's own text for the last failure
+    /// (NetworkManager's error message); no value when it gave none.
+    pub const BACKEND_ERROR_MESSAGE: &str = "BackendErrorMessage";
 }
 
 #[cfg(test)]

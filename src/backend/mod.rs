@@ -56,6 +56,13 @@ pub enum Update {
         error: SessionError,
         message: Option<String>,
     },
+    /// A stop requested by the engine was refused (NetworkManager said
+    /// PermissionDenied): sessions taking it down go back to its state.
+    StopFailed {
+        id: String,
+        error: SessionError,
+        message: Option<String>,
+    },
     /// A refresh requested by updateConfigurations() finished.
     RefreshCompleted,
     /// A configuration is now known under another identifier (NetworkManager

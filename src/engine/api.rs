@@ -319,6 +319,7 @@ impl Session {
             )),
             keys::CONNECT_IN_BACKGROUND => s.connect_in_background.map(PropertyValue::Bool),
             keys::AUTO_CLOSE_SESSION_TIMEOUT => Some(PropertyValue::Int(s.auto_close_ms)),
+            keys::BACKEND_ERROR_MESSAGE => s.backend_message.clone().map(PropertyValue::Text),
             _ => None,
         })
     }
@@ -330,7 +331,9 @@ impl Session {
         value: Option<PropertyValue>,
     ) -> Result<(), PropertyError> {
         match key {
-            keys::ACTIVE_CONFIGURATION | keys::USER_CHOICE_CONFIGURATION => {
+            keys::ACTIVE_CONFIGURATION
+            | keys::USER_CHOICE_CONFIGURATION
+            | keys::BACKEND_ERROR_MESSAGE => {
                 return Err(PropertyError::ReadOnly);
             }
             keys::CONNECT_IN_BACKGROUND | keys::AUTO_CLOSE_SESSION_TIMEOUT => {}

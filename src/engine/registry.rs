@@ -24,6 +24,11 @@ impl EngineState {
                     self.start_failed(&id, error, message, fx);
                 }
             }
+            Update::StopFailed { id, error, message } => {
+                if self.owned_by(source, &id).is_some() {
+                    self.stop_failed(&id, error, message, fx);
+                }
+            }
             Update::RefreshCompleted => self.refresh_completed(source),
             Update::Rename { from, to } => self.rename(source, &from, &to),
             Update::Status(status) => self.source_mut(source).status = status,

@@ -279,7 +279,10 @@ unsafe fn property(
 /// "ActiveConfiguration" (string, read-only), "UserChoiceConfiguration"
 /// (string, read-only), "ConnectInBackground" (bool, unset by default),
 /// "AutoCloseSessionTimeout" (int ms, -1 by default: a real timer that closes
-/// an open session after that long).
+/// an open session after that long), "BackendErrorMessage" (string,
+/// read-only, ours: the system's own text for the last failure, such as
+/// NetworkManager's "Not authorized to control networking."; unset when the
+/// backend gave none; errorString() keeps Qt's text).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_session_property_type(
     s: *const qns_session,
@@ -329,7 +332,7 @@ pub unsafe extern "C" fn qns_session_property_int(
 }
 
 /// A string property (ActiveConfiguration, UserChoiceConfiguration: "" when
-/// not open), snprintf style into buf.
+/// not open; BackendErrorMessage), snprintf style into buf.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_session_property_string(
     s: *const qns_session,
