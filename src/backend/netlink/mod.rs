@@ -6,6 +6,7 @@
 
 mod bearer;
 pub mod identity;
+mod manager;
 mod model;
 mod parse;
 mod socket;
@@ -18,8 +19,9 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::{Sink, Snapshot, Source, Update};
+use super::{Deferred, Sink, Snapshot, Source, Update};
 use crate::types::{Capabilities, SessionError};
+pub use manager::{Done, LinkManager, NetlinkOptions, Outcome};
 use model::KernelModel;
 pub use model::{DEFAULT_NETWORK_ID, DEFAULT_NETWORK_NAME};
 use socket::NlSocket;
@@ -59,14 +61,65 @@ struct Shared {
     events: Mutex<Option<NlSocket>>,
     /// Set once when the engine attaches the source.
     sink: OnceLock<Sink>,
+    /// Subordinate mode (see manager.rs); None: standalone.
+    manager: Option<Arc<dyn LinkManager>>,
+    /// Held from reading the model until its report reached the engine, so
+    /// reports from different threads (events, refresh, the manager's
+    /// reannounce) arrive in the order they were read.
+    order: Mutex<()>,
 }
 
 impl Shared {
     fn report(&self, updates: Vec<Update>) {
-        if let Some(sink) = self.sink.get() {
-            sink.report(updates);
+        self.report_deferred(updates).run();
+    }
+
+    fn report_deferred(&self, updates: Vec<Update>) -> Deferred {
+        match self.sink.get() {
+            Some(sink) => sink.report_deferred(self.subordinate(updates)),
+            None => Deferred::none(),
         }
     }
+
+    /// In subordinate mode, what the manager decides replaces ours: no
+    /// default and no "Default" network while it owns them, and its view of
+    /// the interfaces it manages. Standalone: unchanged.
+    fn subordinate(&self, updates: Vec<Update>) -> Vec<Update> {
+        let Some(manager) = &self.manager else {
+            return updates;
+        };
+        let owns_default = manager.owns_default();
+        updates
+            .into_iter()
+            .filter_map(|update| match update {
+                Update::Upsert(view) if owns_default && view.identifier == DEFAULT_NETWORK_ID => {
+                    None
+                }
+                Update::Upsert(mut view) => {
+                    manager.adjust(&mut view);
+                    Some(Update::Upsert(view))
+                }
+                Update::Default(_) if owns_default => Some(Update::Default(None)),
+                Update::Resync(snapshot) => {
+                    Some(Update::Resync(subordinate_snapshot(manager, snapshot)))
+                }
+                other => Some(other),
+            })
+            .collect()
+    }
+}
+
+fn subordinate_snapshot(manager: &Arc<dyn LinkManager>, mut snapshot: Snapshot) -> Snapshot {
+    if manager.owns_default() {
+        snapshot
+            .configurations
+            .retain(|v| v.identifier != DEFAULT_NETWORK_ID);
+        snapshot.default_id = None;
+    }
+    for view in &mut snapshot.configurations {
+        manager.adjust(view);
+    }
+    snapshot
 }
 
 /// The kernel's interfaces as configurations.
@@ -160,6 +213,10 @@ fn dump_addresses_and_routes() -> io::Result<Vec<(u16, Vec<u8>)>> {
 
 impl NetlinkSource {
     pub fn new() -> io::Result<NetlinkSource> {
+        Self::with_options(NetlinkOptions::default())
+    }
+
+    pub fn with_options(options: NetlinkOptions) -> io::Result<NetlinkSource> {
         use socket::*;
         let groups = RTMGRP_LINK
             | RTMGRP_IPV4_IFADDR
@@ -189,8 +246,61 @@ impl NetlinkSource {
                 requests: Mutex::new(requests),
                 events: Mutex::new(Some(events)),
                 sink: OnceLock::new(),
+                manager: options.manager,
+                order: Mutex::new(()),
             }),
         })
+    }
+
+    /// Reports the whole view again (subordinate mode: the manager's view
+    /// of its interfaces or its ownership of the default changed).
+    pub fn reannounce(&self) {
+        let order = self.shared.order.lock();
+        let snapshot = self.shared.model.lock().snapshot();
+        let deferred = self.shared.report_deferred(vec![Update::Resync(snapshot)]);
+        drop(order);
+        deferred.run();
+    }
+
+    /// The interface name of one of our records.
+    fn interface_name(&self, identifier: &str) -> Option<String> {
+        let index = self.shared.model.lock().index_of(identifier)?;
+        let mut name = [0 as libc::c_char; libc::IF_NAMESIZE];
+        // SAFETY: the buffer holds IF_NAMESIZE bytes, as if_indextoname needs.
+        let found = unsafe { libc::if_indextoname(index as u32, name.as_mut_ptr()) };
+        if found.is_null() {
+            return None;
+        }
+        // SAFETY: if_indextoname wrote a NUL-terminated name into the buffer.
+        let name = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) };
+        Some(name.to_string_lossy().into_owned())
+    }
+
+    /// Hands a start or stop of an interface the manager manages to it;
+    /// false when standalone or not managed.
+    fn delegate(&self, identifier: &str, start: bool) -> bool {
+        let Some(manager) = &self.shared.manager else {
+            return false;
+        };
+        let Some(name) = self.interface_name(identifier) else {
+            return false;
+        };
+        let shared = self.shared.clone();
+        let id = identifier.to_owned();
+        let done: Done = Box::new(move |outcome| {
+            if let Some((error, message)) = outcome {
+                shared.report(vec![if start {
+                    Update::StartFailed { id, error, message }
+                } else {
+                    Update::StopFailed { id, error, message }
+                }]);
+            }
+        });
+        if start {
+            manager.start(&name, done)
+        } else {
+            manager.stop(&name, done)
+        }
     }
 
     fn set_up(&self, identifier: &str, up: bool) -> io::Result<bool> {
@@ -221,6 +331,7 @@ fn run(shared: Arc<Shared>, mut events: NlSocket) {
         if unsafe { libc::poll(&mut pfd, 1, -1) } < 0 {
             continue;
         }
+        let order = shared.order.lock();
         let mut lost = false;
         let mut applied = 0;
         let mut updates = {
@@ -249,7 +360,9 @@ fn run(shared: Arc<Shared>, mut events: NlSocket) {
             updates = resync(&shared);
         }
         COUNTERS.batches.fetch_add(1, Ordering::Relaxed);
-        shared.report(updates);
+        let deferred = shared.report_deferred(updates);
+        drop(order);
+        deferred.run();
     }
 }
 
@@ -276,7 +389,11 @@ impl Source for NetlinkSource {
     }
 
     fn snapshot(&self) -> Snapshot {
-        self.shared.model.lock().snapshot()
+        let snapshot = self.shared.model.lock().snapshot();
+        match &self.shared.manager {
+            Some(manager) => subordinate_snapshot(manager, snapshot),
+            None => snapshot,
+        }
     }
 
     fn attach(&self, sink: Sink) {
@@ -293,6 +410,9 @@ impl Source for NetlinkSource {
     }
 
     fn start(&self, identifier: &str) {
+        if self.delegate(identifier, true) {
+            return;
+        }
         if let Err(e) = self.set_up(identifier, true) {
             let error = match e.raw_os_error() {
                 Some(libc::EPERM | libc::EACCES | libc::EOPNOTSUPP) => {
@@ -311,13 +431,18 @@ impl Source for NetlinkSource {
     fn stop(&self, identifier: &str) {
         // A failed stop leaves the link as it is; sessions in Closing fall
         // back to the link's real state when their timer ends.
-        let _ = self.set_up(identifier, false);
+        if !self.delegate(identifier, false) {
+            let _ = self.set_up(identifier, false);
+        }
     }
 
     fn refresh(&self) {
+        let order = self.shared.order.lock();
         let mut updates = resync(&self.shared);
         updates.push(Update::RefreshCompleted);
-        self.shared.report(updates);
+        let deferred = self.shared.report_deferred(updates);
+        drop(order);
+        deferred.run();
     }
 
     /// Counters read within the last millisecond are reused: a session
@@ -347,4 +472,19 @@ impl Source for NetlinkSource {
             .insert(index, (Instant::now(), bytes));
         Some(bytes)
     }
+}
+
+/// (received, sent) bytes of an interface from the kernel's 64-bit link
+/// counters, on a socket of its own (for sources that know interfaces by
+/// name, such as NetworkManager's devices).
+pub fn link_counters(index: i32) -> Option<(u64, u64)> {
+    let mut sock = NlSocket::open(0).ok()?;
+    let payload = sock
+        .query(
+            parse::RTM_GETLINK,
+            &ifinfomsg(index, 0, 0),
+            parse::RTM_NEWLINK,
+        )
+        .ok()?;
+    Some(parse::link(&payload)?.bytes)
 }
