@@ -407,6 +407,10 @@ impl Source for NetlinkSource {
         let _ = std::thread::Builder::new()
             .name("qns-netlink".into())
             .spawn(move || run(shared, events));
+        // The manager may have changed its mind between our snapshot and now.
+        if self.shared.manager.is_some() {
+            self.reannounce();
+        }
     }
 
     fn start(&self, identifier: &str) {
