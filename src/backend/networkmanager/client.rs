@@ -54,6 +54,18 @@ const BASE_CAPABILITIES: Capabilities = Capabilities::APPLICATION_LEVEL_ROAMING
     .union(Capabilities::FORCED_ROAMING)
     .union(Capabilities::DATA_STATISTICS);
 
+/// QNS_NM_DEBUG=1 traces the conversation with NetworkManager on stderr.
+static DEBUG: std::sync::LazyLock<bool> =
+    std::sync::LazyLock::new(|| std::env::var_os("QNS_NM_DEBUG").is_some_and(|v| v == "1"));
+
+macro_rules! trace {
+    ($($arg:tt)*) => {
+        if *DEBUG {
+            eprintln!("qns-nm: {}", format!($($arg)*));
+        }
+    };
+}
+
 /// The renaming step between two settings paths (NetworkManager's restart
 /// can swap paths between profiles).
 const RENAMING_PREFIX: &str = "\u{1}renaming:";
@@ -164,6 +176,13 @@ impl Client {
     pub fn run(mut self) {
         self.try_connect(true);
         loop {
+            // Sending also reads: libdbus may hold messages it already read
+            // from the socket, so drain them before sleeping on the socket.
+            self.read_bus();
+            if self.dirty {
+                self.dirty = false;
+                self.publish();
+            }
             let now = Instant::now();
             let timeout = self
                 .next_deadline()
@@ -175,19 +194,17 @@ impl Client {
                 }
                 self.execute(command);
             }
-            self.read_bus();
             self.expire(Instant::now());
-            if self.dirty {
-                self.dirty = false;
-                self.publish();
-            }
         }
     }
 
     // ----------------------------------------------------------- connection
 
     fn try_connect(&mut self, first: bool) {
-        match Bus::connect(&self.address) {
+        trace!("connecting to {}", self.address);
+        let result = Bus::connect(&self.address);
+        trace!("connected: {:?}", result.as_ref().err());
+        match result {
             Ok(bus) => {
                 self.inotify = None;
                 self.reconnect_at = None;
@@ -515,6 +532,10 @@ impl Client {
     }
 
     fn finish_startup(&self, snapshot: Option<Snapshot>) {
+        trace!(
+            "start-up view ready: {:?}",
+            snapshot.as_ref().map(|s| s.configurations.len())
+        );
         let mut s = self.shared.startup.lock();
         if !s.consumed {
             s.snapshot = snapshot;
@@ -526,6 +547,14 @@ impl Client {
     // ----------------------------------------------------------- messages
 
     fn dispatch(&mut self, message: Message) {
+        trace!(
+            "<- {:?} {:?} {:?}.{:?} reply to {:?}",
+            message.msg_type(),
+            message.path(),
+            message.interface(),
+            message.member(),
+            message.get_reply_serial()
+        );
         match message.msg_type() {
             MessageType::MethodReturn | MessageType::Error => self.reply(message),
             MessageType::Signal => self.signal(&message),
@@ -618,6 +647,7 @@ impl Client {
 
     /// A call that failed (error reply, timeout, or NetworkManager gone).
     fn failed_call(&mut self, pending: Pending, name: &str, text: &str) {
+        trace!("call failed: {name}: {text}");
         let stale = pending.generation != self.generation;
         match pending.call {
             Call::NameOwner => self.no_daemon(),
@@ -651,6 +681,7 @@ impl Client {
     }
 
     fn objects_loaded(&mut self, objects: Option<&Value>) {
+        trace!("objects: {:?}", objects.map(|o| o.entries().count()));
         let Some(objects) = objects.filter(|o| matches!(o.plain(), Value::Dict(_))) else {
             self.load_failed();
             return;
@@ -1047,6 +1078,7 @@ impl Client {
     }
 
     fn report_difference(&mut self, view: NmView) {
+        trace!("view: {} configurations", view.configurations.len());
         let mut updates = self.renames(&view);
         let target: HashSet<&str> = view
             .configurations

@@ -33,10 +33,10 @@ use shared::{Command, Probe, Shared};
 
 /// How long choosing the backend waits to learn whether NetworkManager owns
 /// its name (a reachable bus answers in well under a millisecond).
-const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the engine's start waits for NetworkManager's first view; what
 /// comes later is reported as it arrives.
-const STARTUP_WAIT: Duration = Duration::from_secs(3);
+const STARTUP_WAIT: Duration = Duration::from_secs(5);
 
 /// NetworkManager's profiles; dormant while NetworkManager is not running.
 pub struct NmSource {

@@ -174,7 +174,7 @@ impl NmModel {
     /// Applies properties of one interface; `create` adds an object we do
     /// not know yet (PropertiesChanged never does: the object comes first).
     pub fn apply_properties(&mut self, path: &str, interface: &str, props: &Value, create: bool) {
-        if !plausible_path(path) {
+        if path != NM_PATH && !plausible_path(path) {
             return;
         }
         match interface {
@@ -438,6 +438,23 @@ mod tests {
         assert_eq!(model.devices.len(), 1);
         model.remove_interfaces(dev, &[DEVICE_IFACE.to_owned()]);
         assert!(model.devices.is_empty());
+    }
+
+    #[test]
+    fn the_manager_object() {
+        let mut model = NmModel::default();
+        model.apply_object(
+            NM_PATH,
+            &dict(vec![(MANAGER_IFACE, dict(vec![("State", v(u(70)))]))]),
+        );
+        assert_eq!(model.manager.state, 70);
+        model.apply_properties(
+            "/org/freedesktop",
+            MANAGER_IFACE,
+            &dict(vec![("State", v(u(20)))]),
+            false,
+        );
+        assert_eq!(model.manager.state, 70, "only the manager's own path");
     }
 
     #[test]
