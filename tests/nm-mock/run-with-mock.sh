@@ -23,6 +23,9 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
 done
 [ "${1:-}" = -- ] || { echo "usage: $0 [options] -- COMMAND [ARGS...]" >&2; exit 2; }
 shift
+# Interface names no host has (a mock device named like a real one would
+# make the library read that host interface), unless the test names them.
+export ETH_IFACE=${ETH_IFACE:-nmeth0} WIFI_IFACE=${WIFI_IFACE:-nmwlan0}
 command -v dbus-daemon >/dev/null || { echo "run-with-mock: dbus-daemon is missing (scripts/install-deps.sh)" >&2; exit 1; }
 "$python" -c 'import dbusmock' 2>/dev/null || { echo "run-with-mock: python3-dbusmock is missing (scripts/install-deps.sh)" >&2; exit 1; }
 

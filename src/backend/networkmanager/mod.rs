@@ -213,11 +213,22 @@ pub fn create(auto: bool) -> Option<Backend> {
         let options = NetlinkOptions {
             manager: Some(links),
         };
-        // Without netlink (a sandbox), NetworkManager's records still work.
-        if let Ok(netlink) = NetlinkSource::with_options(options) {
-            let netlink = Arc::new(netlink);
-            let _ = nm.shared.netlink.set(Arc::downgrade(&netlink));
-            sources.push(netlink);
+        match NetlinkSource::with_options(options) {
+            Ok(netlink) => {
+                let netlink = Arc::new(netlink);
+                let _ = nm.shared.netlink.set(Arc::downgrade(&netlink));
+                sources.push(netlink);
+            }
+            // auto chose the kernel's view, which cannot start: as the
+            // netlink backend would, give "none" with its reason.
+            Err(e) if name == "netlink" => {
+                nm.shutdown();
+                return Some(Backend::none(format!(
+                    "the netlink backend cannot start: no NETLINK_ROUTE socket ({e})"
+                )));
+            }
+            // Without netlink (a sandbox), NetworkManager's records still work.
+            Err(_) => {}
         }
     }
     Some(Backend {

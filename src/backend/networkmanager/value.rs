@@ -82,15 +82,13 @@ impl Value {
         }
     }
 
-    /// The strings of an array (object paths); non-strings are skipped.
+    /// The strings of an array (object paths); None unless every item is one.
     pub fn as_strings(&self) -> Option<Vec<String>> {
         match self.plain() {
-            Value::Array(items) => Some(
-                items
-                    .iter()
-                    .filter_map(|i| i.as_str().map(str::to_owned))
-                    .collect(),
-            ),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_owned))
+                .collect(),
             _ => None,
         }
     }
@@ -237,10 +235,8 @@ mod tests {
         assert_eq!(d.get("c"), None);
         assert_eq!(u(1).entries().count(), 0);
         assert_eq!(paths(&["/a", "/b"]).as_strings().unwrap(), vec!["/a", "/b"]);
-        assert_eq!(
-            Value::Array(vec![u(1), s("/x")]).as_strings().unwrap(),
-            vec!["/x"]
-        );
+        assert_eq!(Value::Array(vec![u(1), s("/x")]).as_strings(), None);
+        assert_eq!(Value::Array(vec![]).as_strings(), Some(vec![]));
     }
 
     #[test]
