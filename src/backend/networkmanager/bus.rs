@@ -12,7 +12,7 @@ use dbus::channel::Channel;
 /// Messages this library sent on the system bus (benchmarks: zero while idle).
 pub static MESSAGES_SENT: AtomicU64 = AtomicU64::new(0);
 
-pub const DBUS_NAME: &str = "org.freedesktop.DBus";
+pub(super) const DBUS_NAME: &str = "org.freedesktop.DBus";
 const DBUS_PATH: &str = "/org/freedesktop/DBus";
 
 /// libdbus's default when DBUS_SYSTEM_BUS_ADDRESS is not set.

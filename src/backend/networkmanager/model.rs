@@ -8,22 +8,22 @@ use std::collections::HashMap;
 
 use super::value::Value;
 
-pub const NM_PATH: &str = "/org/freedesktop/NetworkManager";
-pub const MANAGER_IFACE: &str = "org.freedesktop.NetworkManager";
-pub const DEVICE_IFACE: &str = "org.freedesktop.NetworkManager.Device";
-pub const WIRELESS_IFACE: &str = "org.freedesktop.NetworkManager.Device.Wireless";
-pub const ACTIVE_IFACE: &str = "org.freedesktop.NetworkManager.Connection.Active";
-pub const PROFILE_IFACE: &str = "org.freedesktop.NetworkManager.Settings.Connection";
+pub(super) const NM_PATH: &str = "/org/freedesktop/NetworkManager";
+pub(super) const MANAGER_IFACE: &str = "org.freedesktop.NetworkManager";
+pub(super) const DEVICE_IFACE: &str = "org.freedesktop.NetworkManager.Device";
+pub(super) const WIRELESS_IFACE: &str = "org.freedesktop.NetworkManager.Device.Wireless";
+pub(super) const ACTIVE_IFACE: &str = "org.freedesktop.NetworkManager.Connection.Active";
+pub(super) const PROFILE_IFACE: &str = "org.freedesktop.NetworkManager.Settings.Connection";
 
 /// NMActiveConnectionState.
-pub const AC_ACTIVATING: u32 = 1;
-pub const AC_ACTIVATED: u32 = 2;
-pub const AC_DEACTIVATED: u32 = 4;
+pub(super) const AC_ACTIVATING: u32 = 1;
+pub(super) const AC_ACTIVATED: u32 = 2;
+pub(super) const AC_DEACTIVATED: u32 = 4;
 /// NMDeviceState values the backend tells apart.
-pub const DEVICE_UNMANAGED: u32 = 10;
-pub const DEVICE_DISCONNECTED: u32 = 30;
-pub const DEVICE_ACTIVATED: u32 = 100;
-pub const DEVICE_FAILED: u32 = 120;
+pub(super) const DEVICE_UNMANAGED: u32 = 10;
+pub(super) const DEVICE_DISCONNECTED: u32 = 30;
+pub(super) const DEVICE_ACTIVATED: u32 = 100;
+pub(super) const DEVICE_FAILED: u32 = 120;
 
 /// Objects this backend keeps must be NetworkManager's and of sane size.
 const MAX_PATH: usize = 512;
