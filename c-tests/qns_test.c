@@ -111,6 +111,10 @@ void sleep_ms(int ms) {
 const char *qns_test_backend = "simulated";
 
 void run_test(const char *name, test_fn fn) {
+    /* QNS_TEST_ONLY=<name> runs one test (to replay a failure). */
+    const char *only = getenv("QNS_TEST_ONLY");
+    if (only && *only && strcmp(only, name) != 0)
+        return;
     if (qns_select_backend(qns_test_backend) != QNS_OK) {
         fprintf(stderr, "the %s backend is not available\n", qns_test_backend);
         exit(2);

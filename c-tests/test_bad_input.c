@@ -5,6 +5,11 @@
  * check_coverage.cmake fails when a function in the header is not named here. */
 #include "qns_test.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 static const char BAD_UTF8[] = "\xff\xfe\x80";
 
 static void noop_cb(void *ud, qns_session *s) { (void)ud, (void)s; }
@@ -78,6 +83,7 @@ static void configurations(void) {
 }
 
 static void managers(void) {
+    CHECK_EQ_INT(qns_manager_set_loop(NULL, NULL), QNS_ERR_NULL_ARGUMENT);
     qns_manager *m = NULL;
     qns_configuration *c = NULL;
     qns_configuration_list *l = NULL;
@@ -133,6 +139,7 @@ static void sessions(void) {
     CHECK_EQ_INT(qns_session_accept(NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK_EQ_INT(qns_session_reject(NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK(!qns_session_wait_for_opened(NULL, 10));
+    CHECK_EQ_INT(qns_session_set_loop(NULL, NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK_EQ_INT(qns_session_state(NULL), QNS_STATE_INVALID);
     CHECK(!qns_session_is_open(NULL));
     CHECK_EQ_INT(qns_session_error(NULL), QNS_SESSION_ERROR_INVALID_CONFIGURATION);
@@ -229,6 +236,81 @@ static void interfaces(void) {
     CHECK_EQ_INT(qns_interface_address(NULL, 0, buf, sizeof buf, NULL, &prefix), QNS_ERR_NULL_ARGUMENT);
 }
 
+/* qns_session_bind_socket: bad fds, families and states. The backend here
+ * is simulated, so its interfaces are names the kernel may not know. */
+static void sockets(void) {
+    int tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK(tcp >= 0);
+    CHECK_EQ_INT(qns_session_bind_socket(NULL, tcp), QNS_ERR_NULL_ARGUMENT);
+    qns_session *inert = NULL;
+    CHECK_OK(qns_session_new(NULL, NULL, &inert));
+    CHECK_EQ_INT(qns_session_bind_socket(inert, tcp), QNS_ERR_WRONG_STATE);
+    CHECK_EQ_INT(qns_session_bind_socket(inert, -1), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_session_bind_socket(inert, INT_MIN), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_session_bind_socket(inert, INT_MAX), QNS_ERR_INVALID_ARGUMENT);
+    int closed = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    close(closed);
+    errno = 0;
+    CHECK_EQ_INT(qns_session_bind_socket(inert, closed), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(errno, EBADF);
+    int p[2];
+    CHECK_EQ_INT(pipe(p), 0);
+    errno = 0;
+    CHECK_EQ_INT(qns_session_bind_socket(inert, p[0]), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(errno, ENOTSOCK);
+    close(p[0]);
+    close(p[1]);
+    int local = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK_EQ_INT(qns_session_bind_socket(inert, local), QNS_ERR_WRONG_TYPE);
+    close(local);
+    qns_session_free(inert);
+
+    qns_manager *m = NULL;
+    CHECK_OK(qns_manager_new(NULL, &m));
+    /* Active, but not open; then open without an interface. */
+    CHECK_OK(qns_sim_add_access_point("noif", "No interface", QNS_BEARER_ETHERNET, QNS_STATE_FLAG_ACTIVE));
+    qns_session *s = session_on(m, "noif", NULL);
+    CHECK_EQ_INT(qns_session_bind_socket(s, tcp), QNS_ERR_WRONG_STATE);
+    CHECK_OK(qns_session_open(s));
+    CHECK_EQ_INT(qns_session_bind_socket(s, tcp), QNS_ERR_WRONG_STATE);
+    /* An empty name would unbind: refused. Names the kernel does not know,
+     * short or too long for it: the kernel's ENODEV. */
+    CHECK_OK(qns_sim_set_interface("noif", "", 0, NULL, 0, 1500));
+    CHECK_EQ_INT(qns_session_bind_socket(s, tcp), QNS_ERR_WRONG_STATE);
+    CHECK_OK(qns_sim_set_interface("noif", "qnsghost0", 4242, NULL, 0, 1500));
+    errno = 0;
+    CHECK_EQ_INT(qns_session_bind_socket(s, tcp), QNS_ERR_SYSTEM);
+    CHECK_EQ_INT(errno, ENODEV);
+    CHECK_OK(qns_sim_set_interface("noif", "lo-but-far-too-long-for-a-kernel", 1, NULL, 0, 1500));
+    errno = 0;
+    CHECK_EQ_INT(qns_session_bind_socket(s, tcp), QNS_ERR_SYSTEM);
+    CHECK_EQ_INT(errno, ENODEV);
+    /* A name the kernel knows: bound (to the device, or as a fallback to
+     * the address), for both families. */
+    CHECK_OK(qns_sim_set_interface("noif", "lo", 1, NULL, 0, 65536));
+    CHECK_OK(qns_sim_add_interface_address("noif", "127.0.0.1", 8));
+    CHECK_OK(qns_sim_add_interface_address("noif", "::1", 128));
+    CHECK_OK(qns_session_bind_socket(s, tcp));
+    int udp6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    CHECK_OK(qns_session_bind_socket(s, udp6));
+    close(udp6);
+    /* Closed, but its configuration is Active: the session is Connected,
+     * as Qt's state says, and interface() names it: so it binds. */
+    CHECK_OK(qns_session_close(s));
+    CHECK_EQ_INT(qns_session_state(s), QNS_STATE_CONNECTED);
+    int again = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK_OK(qns_session_bind_socket(s, again));
+    close(again);
+    /* Not Connected (the interface lost its carrier): nothing to bind to. */
+    CHECK_OK(qns_sim_set_state("noif", QNS_STATE_FLAG_DEFINED));
+    again = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK_EQ_INT(qns_session_bind_socket(s, again), QNS_ERR_WRONG_STATE);
+    close(again);
+    close(tcp);
+    qns_session_free(s);
+    qns_manager_free(m);
+}
+
 static void simulation(void) {
     const char *kids[] = {"a", NULL};
     CHECK_EQ_INT(qns_sim_add_access_point(NULL, "n", 0, 1), QNS_ERR_NULL_ARGUMENT);
@@ -287,6 +369,17 @@ static void simulation(void) {
     CHECK_OK(qns_sim_set_default(NULL));
     CHECK_EQ_INT(qns_sim_set_capabilities(0x80), QNS_ERR_INVALID_ARGUMENT);
     CHECK_OK(qns_sim_set_capabilities(0x7F));
+    CHECK_OK(qns_sim_set_default("UserChoice"));
+    CHECK_EQ_INT(qns_sim_set_reachability(-1), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_sim_set_reachability(5), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_sim_set_reachability(INT_MIN), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_OK(qns_sim_set_reachability(QNS_REACHABILITY_ONLINE));
+    CHECK_OK(qns_sim_set_captive_portal(true));
+    CHECK_EQ_INT(qns_sim_set_transport_medium(-1), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_sim_set_transport_medium(5), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_sim_set_transport_medium(INT_MAX), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_OK(qns_sim_set_transport_medium(QNS_TRANSPORT_BLUETOOTH));
+    CHECK_OK(qns_sim_set_network_metered(true));
     CHECK_OK(qns_sim_reset());
 }
 
@@ -297,6 +390,7 @@ int main(void) {
     RUN(managers);
     RUN(sessions);
     RUN(interfaces);
+    RUN(sockets);
     RUN(simulation);
     return finish_tests();
 }

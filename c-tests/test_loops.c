@@ -355,6 +355,64 @@ static void default_loop_handle(void) {
     CHECK_EQ_INT(qns_loop_dispatch(NULL, -2, NULL), QNS_ERR_INVALID_ARGUMENT);
 }
 
+/* moveToThread: what is queued moves along in order, after what the new
+ * loop already holds; later signals go to the new loop only. */
+static void set_loop_moves_pending_deliveries(void) {
+    trace t = {{0}};
+    qns_loop *a = NULL, *b = NULL;
+    CHECK_OK(qns_loop_new(&a));
+    CHECK_OK(qns_loop_new(&b));
+    CHECK_OK(qns_sim_add_access_point("eth", "Eth", QNS_BEARER_ETHERNET, QNS_STATE_FLAG_ACTIVE));
+    qns_configuration *c = lookup(mgr, "eth");
+    qns_session *s = NULL, *other = NULL;
+    CHECK_OK(qns_session_new(c, a, &s));
+    CHECK_OK(qns_session_new(c, b, &other));
+    watch_session(&t, s);
+    int other_opened = 0;
+    CHECK_OK(qns_session_on_opened(other, count_session_cb, &other_opened, NULL, NULL));
+    qns_manager *m = NULL;
+    CHECK_OK(qns_manager_new(a, &m));
+    int changed = 0;
+    CHECK_OK(qns_manager_on_configuration_changed(m, count_cb, &changed, NULL, NULL));
+
+    CHECK_OK(qns_session_open(other)); /* b: other's opened() */
+    CHECK_OK(qns_session_open(s));     /* a: s's opened() */
+    CHECK_OK(qns_sim_set_state("eth", QNS_STATE_FLAG_DISCOVERED)); /* a: s closed etc, m changed */
+    size_t on_a = qns_loop_pending(a);
+    CHECK(on_a >= 4);
+    CHECK_OK(qns_session_set_loop(s, b));
+    /* Only the manager's delivery stays on a. */
+    CHECK_EQ_INT(qns_loop_pending(a), 1);
+    CHECK_EQ_INT(qns_loop_pending(b), on_a);
+    size_t n = 0;
+    CHECK_OK(qns_loop_dispatch(a, 0, &n));
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(changed, 1);
+    CHECK_STR(t.text, "");
+    CHECK_OK(qns_loop_dispatch(b, 0, &n));
+    CHECK_EQ_INT(other_opened, 1);
+    CHECK_STR(trace_take(&t), "opened closed state:5 error:1");
+    /* Later signals: b only. */
+    CHECK_OK(qns_manager_set_loop(m, b));
+    CHECK_OK(qns_sim_set_state("eth", QNS_STATE_FLAG_ACTIVE));
+    CHECK_EQ_INT(qns_loop_pending(a), 0);
+    CHECK_OK(qns_loop_dispatch(b, 0, &n));
+    CHECK_EQ_INT(changed, 2);
+    CHECK_STR(trace_take(&t), "state:3");
+    /* NULL is the default loop. */
+    CHECK_OK(qns_session_set_loop(s, NULL));
+    CHECK_OK(qns_sim_set_state("eth", QNS_STATE_FLAG_DEFINED));
+    CHECK_EQ_INT(qns_loop_pending(b), 1); /* the manager's */
+    EXPECT_TRACE(&t, "state:1");
+    CHECK_OK(qns_loop_dispatch(b, 0, NULL));
+    qns_manager_free(m);
+    qns_session_free(s);
+    qns_session_free(other);
+    qns_configuration_free(c);
+    qns_loop_free(a);
+    qns_loop_free(b);
+}
+
 int main(void) {
     CHECK_OK(qns_select_backend("simulated"));
     CHECK_OK(qns_manager_new(NULL, &mgr));
@@ -369,6 +427,7 @@ int main(void) {
     RUN(destroy_of_queued_callback_runs_unlocked);
     RUN(second_dispatcher_is_refused);
     RUN(default_loop_handle);
+    RUN(set_loop_moves_pending_deliveries);
     qns_manager_free(mgr);
     return finish_tests();
 }

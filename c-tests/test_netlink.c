@@ -118,27 +118,31 @@ static void discovery_and_identifiers(void) {
 
 static void states_follow_link_carrier_and_address(void) {
     clean_namespace();
-    sh("ip link add a0 type veth peer name a1");
+    /* No IPv6 here: its link-local address (which counts, see
+     * ipv6_link_local_counts_as_an_address) would arrive after DAD, at a
+     * time of the kernel's choosing. */
+    sh("ip link add a0 type veth peer name a1 && echo 1 > /proc/sys/net/ipv6/conf/a0/disable_ipv6");
     settle();
     trace_take(&mt);
     /* Up without carrier (peer down): Defined. */
     sh("ip link set a0 up");
     settle();
     CHECK_EQ_INT(state_of("a0"), QNS_STATE_FLAG_DEFINED);
-    /* Carrier, no address (an IPv6 link-local one does not count): Discovered. */
+    /* Carrier, no address: Discovered. */
     sh("ip link set a1 up");
     settle();
     CHECK_EQ_INT(state_of("a0"), QNS_STATE_FLAG_DISCOVERED);
     trace_take(&mt);
     sh("ip addr add 10.1.0.1/24 dev a0");
-    /* The service network of all interfaces becomes Active with it. */
+    /* The service network of all interfaces becomes Active with it, and
+     * something Active means online (SPEC §3, as Qt documents it). */
     char expected[64];
-    snprintf(expected, sizeof expected, "changed:%s changed:default", qt_id("a0"));
+    snprintf(expected, sizeof expected, "changed:%s changed:default online:1", qt_id("a0"));
     EXPECT_SETTLED(&mt, expected);
     CHECK_EQ_INT(state_of("a0"), QNS_STATE_FLAG_ACTIVE);
     /* Address-only changes: nothing observable, no signal. */
     sh("ip addr add 10.1.0.9/24 dev a0");
-    sh("ip addr add 2001:db8::9/64 dev a0 nodad");
+    sh("ip addr add 10.1.1.9/24 dev a0");
     sh("ip addr del 10.1.0.9/24 dev a0");
     EXPECT_SETTLED(&mt, "");
     /* A VPN-like interface flapping a second address 500 times: no flood. */
@@ -148,8 +152,9 @@ static void states_follow_link_carrier_and_address(void) {
     fclose(batch);
     sh("ip -batch /tmp/qns-flap.batch");
     EXPECT_SETTLED(&mt, "");
-    /* The last address goes: Discovered again. */
+    /* The last address goes: Discovered again, offline. */
     sh("ip addr flush dev a0 scope global");
+    snprintf(expected, sizeof expected, "changed:%s changed:default online:0", qt_id("a0"));
     EXPECT_SETTLED(&mt, expected);
     CHECK_EQ_INT(state_of("a0"), QNS_STATE_FLAG_DISCOVERED);
     /* ...and the same burst of identical events again changes nothing. */
@@ -238,18 +243,30 @@ static void carrier_loss_under_open_session(void) {
 
 static void default_route_online_and_roaming(void) {
     clean_namespace();
-    sh("ip link add d0 type veth peer name d1 && ip link set d1 up && ip link set d0 up && "
-       "ip addr add 10.3.0.1/24 dev d0");
-    sh("ip link add e0 type veth peer name e1 && ip link set e1 up && ip link set e0 up && "
-       "ip addr add 10.4.0.1/24 dev e0");
+    /* The peers get no IPv6: a link-local address would make them Active
+     * too, after DAD, at a time of the kernel's choosing. */
+    sh("ip link add d0 type veth peer name d1 && echo 1 > /proc/sys/net/ipv6/conf/d1/disable_ipv6 && "
+       "ip link set d1 up && ip link set d0 up && ip addr add 10.3.0.1/24 dev d0");
+    sh("ip link add e0 type veth peer name e1 && echo 1 > /proc/sys/net/ipv6/conf/e1/disable_ipv6 && "
+       "ip link set e1 up && ip link set e0 up && ip addr add 10.4.0.1/24 dev e0");
     settle();
-    CHECK(!qns_manager_is_online(mgr));
+    /* A LAN without a gateway (issue 9 item 4): online, since something is
+     * Active, and a default by Qt's order (Ethernet, then creation). */
+    CHECK(qns_manager_is_online(mgr));
+    qns_configuration *d = NULL;
+    CHECK_OK(qns_manager_default_configuration(mgr, &d));
+    CHECK_STR(cfg_id(d), qt_id("d0"));
+    qns_configuration_free(d);
+    sh("ip route add default via 10.4.0.2 dev e0 metric 300");
+    settle();
+    CHECK_OK(qns_manager_default_configuration(mgr, &d));
+    CHECK_STR(cfg_id(d), qt_id("e0")); /* the default route decides */
+    qns_configuration_free(d);
+    sh("ip route del default dev e0");
     trace_take(&mt);
     sh("ip route add default via 10.3.0.2 dev d0 metric 200");
     settle();
-    CHECK(strstr(trace_take(&mt), "online:1") != NULL);
-    CHECK(qns_manager_is_online(mgr));
-    qns_configuration *d = NULL;
+    CHECK(strstr(trace_take(&mt), "online") == NULL); /* it was online already */
     CHECK_OK(qns_manager_default_configuration(mgr, &d));
     CHECK_STR(cfg_id(d), qt_id("d0"));
     qns_configuration_free(d);
@@ -288,13 +305,44 @@ static void default_route_online_and_roaming(void) {
     EXPECT_SETTLED(&f, "state:6 state:3 activated");
     CHECK_OK(qns_session_property_string(forced, "ActiveConfiguration", active, sizeof active, NULL));
     CHECK_STR(active, qt_id("d0"));
-    /* The last default route goes: offline. */
+    /* The last default route goes: still online (d0 is Active), and the
+     * default falls back to Qt's order. Reachability is what tells a
+     * gateway-less network apart (SPEC §8). */
     trace_take(&mt);
     sh("ip route del default dev d0");
     settle();
-    CHECK(strstr(trace_take(&mt), "online:0") != NULL);
-    CHECK(!qns_manager_is_online(mgr));
+    CHECK(strstr(trace_take(&mt), "online") == NULL);
+    CHECK(qns_manager_is_online(mgr));
+    CHECK_OK(qns_manager_default_configuration(mgr, &d));
+    CHECK_STR(cfg_id(d), qt_id("d0"));
+    qns_configuration_free(d);
     qns_session_free(forced);
+}
+
+/* Issue 9 item 3, SPEC §6: an up link with carrier whose only address is
+ * IPv6 link-local is Active (Qt 5 counts it), goes online, and opens. */
+static void ipv6_link_local_counts_as_an_address(void) {
+    clean_namespace();
+    /* Without DAD the link-local address is usable, and reported, at once. */
+    sh("ip link add l0 type veth peer name l1 && echo 0 > /proc/sys/net/ipv6/conf/l0/accept_dad && "
+       "echo 1 > /proc/sys/net/ipv6/conf/l1/disable_ipv6 && ip link set l1 up");
+    settle();
+    CHECK(!qns_manager_is_online(mgr));
+    trace t = {{0}};
+    qns_session *s = session_for("l0", &t);
+    CHECK_OK(qns_session_open(s)); /* admin-down: we start it */
+    CHECK(qns_session_wait_for_opened(s, 5000));
+    settle();
+    CHECK(system("ip -6 addr show dev l0 scope link | grep -q fe80") == 0);
+    CHECK(system("ip -4 addr show dev l0 | grep -q inet") != 0);
+    CHECK_EQ_INT(state_of("l0"), QNS_STATE_FLAG_ACTIVE);
+    CHECK(qns_manager_is_online(mgr));
+    CHECK_STR(trace_take(&t), "state:2 opened state:3");
+    qns_configuration *d = NULL;
+    CHECK_OK(qns_manager_default_configuration(mgr, &d));
+    CHECK_STR(cfg_id(d), qt_id("l0"));
+    qns_configuration_free(d);
+    qns_session_free(s);
 }
 
 /* Asks ip, not sysfs: /sys may still show the namespace it was mounted in. */
@@ -342,6 +390,37 @@ static void open_close_stop_on_a_down_interface(void) {
     CHECK_OK(qns_session_close(s));
     settle();
     CHECK(link_is_up("g0"));
+    qns_session_free(s);
+}
+
+/* SPEC §4.3 (issue 8 item 7): open() right after the last close() of a link
+ * this library is taking down starts it again; it never reports opened()
+ * on the link going down (which the down event would then abort). */
+static void reopen_right_after_the_last_close(void) {
+    clean_namespace();
+    sh("ip link add r0 type veth peer name r1 && ip link set r1 up && ip addr add 10.6.0.1/24 dev r0");
+    settle();
+    CHECK_EQ_INT(state_of("r0"), QNS_STATE_FLAG_DISCOVERED);
+    trace t = {{0}};
+    qns_session *s = session_for("r0", &t);
+    for (int i = 0; i < 20; i++) {
+        CHECK_OK(qns_session_open(s));
+        CHECK(qns_session_wait_for_opened(s, 5000));
+        CHECK_OK(qns_session_close(s));
+        CHECK_OK(qns_session_open(s)); /* at once */
+        CHECK(qns_session_wait_for_opened(s, 5000));
+        settle();
+        CHECK(qns_session_is_open(s));
+        CHECK(link_is_up("r0"));
+        const char *got = trace_take(&t);
+        if (strcmp(got, "state:2 opened state:3 closed state:4 state:5 state:2 opened state:3") != 0) {
+            fprintf(stderr, "cycle %d: %s\n", i, got);
+            qns_test_failures++;
+            break;
+        }
+        CHECK_OK(qns_session_close(s));
+        EXPECT_SETTLED(&t, "closed state:4 state:5");
+    }
     qns_session_free(s);
 }
 
@@ -456,7 +535,9 @@ int main(int argc, char **argv) {
     RUN(delete_and_readd_is_a_new_record);
     RUN(carrier_loss_under_open_session);
     RUN(default_route_online_and_roaming);
+    RUN(ipv6_link_local_counts_as_an_address);
     RUN(open_close_stop_on_a_down_interface);
+    RUN(reopen_right_after_the_last_close);
     RUN(interface_and_statistics);
     RUN(fails_cleanly_without_net_admin);
     qns_manager_free(mgr);

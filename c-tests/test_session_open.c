@@ -199,8 +199,9 @@ static void stop_aborts_the_others(void) {
     dispatch_all();
     trace_take(&t1), trace_take(&t2), trace_take(&t3);
     CHECK_OK(qns_session_stop(a));
-    /* The caller: closed once, Closing, then the derived Disconnected. */
-    EXPECT_TRACE(&t1, "closed state:4 state:5");
+    /* The caller: closed once, Closing, SessionAbortedError once (compat:
+     * Qt's sessionOpenCloseStop), then the derived Disconnected. */
+    EXPECT_TRACE(&t1, "closed state:4 error:1 state:5");
     CHECK_STR(trace_take(&t2), "closed error:1 state:5");
     CHECK_STR(trace_take(&t3), "closed error:1 state:5");
     CHECK(!qns_session_is_open(b));

@@ -5,13 +5,18 @@
  *
  * Conventions
  * - Fallible calls return a qns_status (QNS_OK = 0); out-parameters are
- *   written only on success. Every pointer is checked: NULL gives
- *   QNS_ERR_NULL_ARGUMENT (or, for getters, the Qt answer for a null object).
+ *   written only on success (the one exception: string outputs, below).
+ *   Every pointer is checked: NULL gives QNS_ERR_NULL_ARGUMENT (or, for
+ *   getters, the Qt answer for a null object). A manager, session or loop
+ *   handle used after its _free gives QNS_ERR_INVALID_ARGUMENT while its
+ *   memory is still held (during a callback); beyond that it is undefined.
  * - Strings in: NUL-terminated UTF-8 (invalid UTF-8: QNS_ERR_INVALID_UTF8).
  *   Strings out: (buf, len, needed) with snprintf semantics: *needed (if not
- *   NULL) gets the length without the NUL; (NULL, 0, &needed) asks only for
- *   the size; a short buffer gets a truncated NUL-terminated copy and
- *   QNS_ERR_BUFFER_TOO_SMALL. Strings returned as const char* are static.
+ *   NULL) gets the length without the NUL, with QNS_OK and with
+ *   QNS_ERR_BUFFER_TOO_SMALL (never with another error); (NULL, 0, &needed)
+ *   asks only for the size; a short buffer gets a copy truncated at a UTF-8
+ *   character boundary, NUL-terminated, and QNS_ERR_BUFFER_TOO_SMALL.
+ *   Strings returned as const char* are static.
  * - Handles: _new gives an owned handle, _free(NULL) is a no-op.
  *   Configurations are reference counted (qns_configuration_clone/_free) and
  *   NULL is the null configuration. Configurations passed to callbacks are
@@ -23,7 +28,18 @@
  *   callback may call any function, including qns_disconnect of itself and
  *   freeing the object that emitted. destroy(user_data) runs exactly once,
  *   after the connection ended (disconnect or free) and no delivery of it runs.
- * - Threads: every function may be called from any thread.
+ * - Threads: every function may be called from any thread. When
+ *   qns_disconnect or an object's _free returns, no callback of that
+ *   connection or object runs on another thread, and none starts later
+ *   (from inside that very callback they return at once). The one
+ *   exception: two threads that, each inside a callback, free or disconnect
+ *   what the other's callback belongs to; the second does not wait, since
+ *   waiting would block both forever.
+ * - fork(): a child forked after the library started gets QNS_ERR_FORKED
+ *   (or the call's null value) from every call; only the parent may use the
+ *   library, and nothing the child does disturbs it. exec() in the child.
+ * - The header defines only QNS_/qns_ names, so it mixes with any system
+ *   header (<linux/rtnetlink.h> included).
  */
 
 
@@ -33,44 +49,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#define NLMSG_HDRLEN 16
-
-#define NLMSG_ERROR 2
-
-#define NLMSG_DONE 3
-
-#define RTM_NEWLINK 16
-
-#define RTM_DELLINK 17
-
-#define RTM_GETLINK 18
-
-#define RTM_NEWADDR 20
-
-#define RTM_DELADDR 21
-
-#define RTM_GETADDR 22
-
-#define RTM_NEWROUTE 24
-
-#define RTM_DELROUTE 25
-
-#define RTM_GETROUTE 26
-
-#define NLM_F_DUMP_INTR 16
-
-#define RT_TABLE_MAIN 254
-
-#define RTMGRP_LINK 1
-
-#define RTMGRP_IPV4_IFADDR 16
-
-#define RTMGRP_IPV4_ROUTE 64
-
-#define RTMGRP_IPV6_IFADDR 256
-
-#define RTMGRP_IPV6_ROUTE 1024
 
 #define QNS_VERSION_MAJOR 0
 
@@ -190,6 +168,26 @@
 
 #define QNS_PROPERTY_STRING 3
 
+#define QNS_REACHABILITY_UNKNOWN 0
+
+#define QNS_REACHABILITY_DISCONNECTED 1
+
+#define QNS_REACHABILITY_LOCAL 2
+
+#define QNS_REACHABILITY_SITE 3
+
+#define QNS_REACHABILITY_ONLINE 4
+
+#define QNS_TRANSPORT_UNKNOWN 0
+
+#define QNS_TRANSPORT_ETHERNET 1
+
+#define QNS_TRANSPORT_CELLULAR 2
+
+#define QNS_TRANSPORT_WIFI 3
+
+#define QNS_TRANSPORT_BLUETOOTH 4
+
 #define QNS_SIM_START_SUCCEED 0
 
 #define QNS_SIM_START_FAIL 1
@@ -231,6 +229,9 @@ typedef enum qns_status {
   QNS_ERR_SYSTEM = 13,
   // An internal error was caught at the boundary; the library state is intact.
   QNS_ERR_INTERNAL = 14,
+  // This process was forked after the library started: only the parent
+  // may use it (the child has none of its threads). exec() first.
+  QNS_ERR_FORKED = 15,
 } qns_status;
 
 // A configuration (opaque). Thread-safe; every handle to the same record
@@ -364,8 +365,8 @@ unsigned int qns_configuration_state(const struct qns_configuration *cfg);
 // purpose(): QNS_PURPOSE_*; NULL gives QNS_PURPOSE_UNKNOWN.
 int qns_configuration_purpose(const struct qns_configuration *cfg);
 
-// bearerType(): QNS_BEARER_*; QNS_BEARER_UNKNOWN for NULL, service networks
-// and UserChoice.
+// bearerType(): QNS_BEARER_*; QNS_BEARER_UNKNOWN for NULL, service networks,
+// UserChoice and a removed configuration (compat).
 int qns_configuration_bearer_type(const struct qns_configuration *cfg);
 
 // bearerTypeFamily(): CDMA2000/EVDO/WCDMA/HSPA/3G give QNS_BEARER_3G;
@@ -373,7 +374,8 @@ int qns_configuration_bearer_type(const struct qns_configuration *cfg);
 int qns_configuration_bearer_type_family(const struct qns_configuration *cfg);
 
 // bearerTypeName(): a static string, never freed: "Ethernet", "WLAN", ...,
-// "Unknown" for an unknown bearer, "" for NULL, a service network or UserChoice.
+// "Unknown" for an unknown bearer, "" for NULL, a service network,
+// UserChoice or a removed configuration.
 const char *qns_configuration_bearer_type_name(const struct qns_configuration *cfg);
 
 // isValid(): false for NULL and for a removed record.
@@ -499,6 +501,11 @@ enum qns_status qns_manager_new(const struct qns_loop *lp, struct qns_manager **
 // deliveries are dropped. Safe from inside its own callback. NULL: no-op.
 void qns_manager_free(struct qns_manager *manager);
 
+// moveToThread(): later signals go to `lp` (NULL: the default loop), and
+// those still queued on the old loop move along, in order, after what `lp`
+// already holds. QNS_ERR_NOT_FOUND for a freed manager. Thread: any.
+enum qns_status qns_manager_set_loop(const struct qns_manager *manager, const struct qns_loop *lp);
+
 // allConfigurations(filter): every configuration whose state s satisfies
 // (s & filter) == filter (filter 0: all), access points in creation order,
 // then service networks. The list is new: free it.
@@ -617,10 +624,19 @@ enum qns_status qns_session_accept(const struct qns_session *s);
 enum qns_status qns_session_reject(const struct qns_session *s);
 
 // waitForOpened(msecs): true at once if open; false at once if open() was
-// not called or failed; otherwise waits up to msecs (-1: no limit). On the
-// thread of the session's loop it delivers that loop's callbacks while it
-// waits. false for NULL or msecs < -1.
+// not called or failed; otherwise waits up to msecs (-1: no limit) and
+// returns as soon as the attempt ends, whoever ended it (close() or stop()
+// from another thread too). On the thread of the session's loop it
+// delivers that loop's callbacks while it waits, and always delivers the
+// deciding signals (opened() or error()) before it returns. A callback it
+// delivers may free the session. false for NULL or msecs < -1.
 bool qns_session_wait_for_opened(const struct qns_session *s, int msecs);
+
+// moveToThread(): later signals go to `lp` (NULL: the default loop), and
+// those still queued on the old loop move along, in order, after what `lp`
+// already holds. A delivery already running on the old loop's thread
+// finishes there. QNS_ERR_NOT_FOUND for a freed session. Thread: any.
+enum qns_status qns_session_set_loop(const struct qns_session *s, const struct qns_loop *lp);
 
 // state(): QNS_STATE_*; QNS_STATE_INVALID for NULL.
 int qns_session_state(const struct qns_session *s);
@@ -820,16 +836,69 @@ enum qns_status qns_sim_add_interface_address(const char *identifier,
                                               const char *address,
                                               int prefix_length);
 
-// Chooses the default configuration; NULL returns to the automatic choice
-// (the first Active access point in creation order).
+// Chooses the default configuration; "UserChoice" leaves the choice to the
+// user (defaultConfiguration() is then the UserChoice configuration, and a
+// UserChoice session opens the first Active access point, else the first
+// Discovered one); NULL returns to the automatic choice (the first Active
+// access point in creation order).
 enum qns_status qns_sim_set_default(const char *identifier);
 
 // Sets the capabilities the simulated backend advertises and honours
 // (QNS_CAPABILITY_* bits; default: start/stop, both roaming kinds, statistics).
 enum qns_status qns_sim_set_capabilities(unsigned int capabilities);
 
-// Removes every configuration and restores the default capabilities.
+// Sets the reachability the simulated network reports
+// (QNS_REACHABILITY_*). Until one of qns_sim_set_reachability,
+// _set_captive_portal, _set_transport_medium or _set_network_metered is
+// called (or the QNS_SIMULATED_NETWORK file has a `network` line) the
+// simulation reports no network status and the library derives
+// reachability itself; after it, the parts not set read: reachability
+// Unknown, no captive portal, and the default configuration's medium and
+// metering. qns_sim_reset() returns to reporting nothing.
+enum qns_status qns_sim_set_reachability(int reachability);
+
+// Sets whether the simulated network is behind a captive portal (see
+// qns_sim_set_reachability for the parts not set).
+enum qns_status qns_sim_set_captive_portal(bool behind_portal);
+
+// Sets the transport medium the simulated network reports (QNS_TRANSPORT_*)
+// instead of the default configuration's (see qns_sim_set_reachability).
+enum qns_status qns_sim_set_transport_medium(int medium);
+
+// Sets whether the simulated network as a whole is metered (what Qt 6's
+// QNetworkInformation::isMetered reports) instead of following the default
+// configuration (see qns_sim_set_reachability). Sessions' usage policies
+// follow each access point's own qns_sim_set_metered.
+enum qns_status qns_sim_set_network_metered(bool metered);
+
+// Removes every configuration, restores the default capabilities and
+// stops reporting a network status (a QNS_SIMULATED_NETWORK file's network
+// included).
 enum qns_status qns_sim_reset(void);
+
+// Binds the socket `fd` to the network interface the session uses, so its
+// traffic leaves through that interface whatever the routing table prefers:
+// SO_BINDTODEVICE where the kernel permits it, otherwise (EPERM: an older
+// kernel without CAP_NET_RAW) bind() to the interface's address of the
+// socket's family, port 0 (a global address first; IPv6 link-local with the
+// interface as scope). Call it before connect(), listen() or the first
+// sendto(). Roaming (make-before-break): after migrate() and
+// newConfigurationActivated, bind a new socket and connect it on the new
+// access point while the old socket still works on the old one; then
+// accept() and close the old socket.
+//
+// Returns QNS_OK, or: QNS_ERR_NULL_ARGUMENT (s NULL);
+// QNS_ERR_INVALID_ARGUMENT (fd negative, closed or not a socket; errno says
+// which); QNS_ERR_WRONG_TYPE (not an AF_INET or AF_INET6 socket);
+// QNS_ERR_WRONG_STATE (the session's state is not Connected or Roaming, or
+// it has no interface; like interface(), a session is Connected while its
+// configuration is Active, whether or not this session opened it); QNS_ERR_NOT_FOUND (the fallback found no address of the
+// socket's family on the interface); QNS_ERR_SYSTEM (the kernel refused,
+// errno set: EPERM for a socket already bound to another device without
+// CAP_NET_RAW, EINVAL for one already bound to an address). The socket stays
+// the caller's. Thread: any.
+enum qns_status qns_session_bind_socket(const struct qns_session *s,
+                                        int fd);
 
 #ifdef __cplusplus
 }  // extern "C"

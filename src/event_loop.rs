@@ -42,6 +42,7 @@ pub struct EventLoop {
     /// poke when a session's open attempt ends without a callback to deliver.
     waiters: std::sync::atomic::AtomicUsize,
     dispatcher: Mutex<Dispatcher>,
+    pub liveness: crate::liveness::Liveness,
 }
 
 /// Another thread is dispatching the loop.
@@ -72,6 +73,7 @@ static DEFAULT_LOOP: LazyLock<Arc<EventLoop>> =
 
 impl EventLoop {
     fn create(threaded: bool) -> std::io::Result<EventLoop> {
+        crate::fork_guard::install();
         // SAFETY: eventfd has no memory arguments; the result is checked.
         let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
         if fd < 0 {
@@ -88,6 +90,7 @@ impl EventLoop {
             thread: Mutex::new(None),
             waiters: std::sync::atomic::AtomicUsize::new(0),
             dispatcher: Mutex::new(Dispatcher::default()),
+            liveness: crate::liveness::Liveness::new(),
         })
     }
 
@@ -151,6 +154,35 @@ impl EventLoop {
         self.cond.notify_one();
     }
 
+    /// Queues several deliveries at once, in order.
+    pub fn push_all(&self, items: Vec<Item>) {
+        if items.is_empty() {
+            return;
+        }
+        let mut q = self.queue.lock();
+        q.items.extend(items);
+        if !q.signalled {
+            q.signalled = true;
+            self.write_fd();
+        }
+        drop(q);
+        self.cond.notify_one();
+    }
+
+    /// Removes and returns the queued deliveries `which` selects, in order.
+    pub fn take_items(&self, which: impl Fn(&Item) -> bool) -> Vec<Item> {
+        let mut q = self.queue.lock();
+        let (taken, kept): (VecDeque<Item>, VecDeque<Item>) = std::mem::take(&mut q.items)
+            .into_iter()
+            .partition(|i| which(i));
+        q.items = kept;
+        if q.items.is_empty() && q.signalled {
+            q.signalled = false;
+            self.drain_fd();
+        }
+        taken.into()
+    }
+
     pub fn add_waiter(&self) {
         self.waiters.fetch_add(1, Ordering::SeqCst);
     }
@@ -169,9 +201,13 @@ impl EventLoop {
         self.cond.notify_all();
     }
 
+    /// Ends the run in progress, or the next one; nothing else (a pending
+    /// quit never cuts a dispatch or a waitForOpened short). Set under the
+    /// queue lock so a run about to wait cannot miss it.
     pub fn quit(&self) {
+        let _q = self.queue.lock();
         self.quit.store(true, Ordering::Release);
-        self.poke();
+        self.cond.notify_all();
     }
 
     /// Takes the dispatcher role: one thread at a time delivers a loop's
@@ -196,6 +232,11 @@ impl EventLoop {
     /// delivers what was queued at that moment. Returns how many callbacks
     /// ran, or Busy when another thread is dispatching this loop.
     pub fn dispatch(&self, timeout: Option<Duration>) -> Result<usize, Busy> {
+        self.dispatch_until(timeout, false)
+    }
+
+    /// `for_run`: a quit ends the wait too (only `run` listens to quit).
+    fn dispatch_until(&self, timeout: Option<Duration>, for_run: bool) -> Result<usize, Busy> {
         let _role = self.enter()?;
         if !self.threaded {
             *self.owner.lock() = std::thread::current().id();
@@ -203,7 +244,8 @@ impl EventLoop {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let budget = {
             let mut q = self.queue.lock();
-            while q.items.is_empty() && !q.poked && !self.quit.load(Ordering::Acquire) {
+            while q.items.is_empty() && !q.poked && !(for_run && self.quit.load(Ordering::Acquire))
+            {
                 match (timeout, deadline) {
                     (Some(t), _) if t.is_zero() => break,
                     (_, Some(d)) => {
@@ -237,7 +279,7 @@ impl EventLoop {
             if self.quit.swap(false, Ordering::AcqRel) {
                 return Ok(());
             }
-            self.dispatch(None)?;
+            self.dispatch_until(None, true)?;
         }
     }
 

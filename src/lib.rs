@@ -5,9 +5,12 @@
 //! `engine` + `event_loop` (logic, loops) -> `backend` trait <- backends.
 
 pub mod backend;
+pub mod connectivity;
 pub mod engine;
 pub mod event_loop;
 pub mod ffi;
+pub mod fork_guard;
+pub mod liveness;
 pub mod signals;
 mod timers;
 pub mod types;

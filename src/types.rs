@@ -205,6 +205,19 @@ pub enum Reachability {
     Online = 4,
 }
 
+impl Reachability {
+    pub fn from_raw(v: i32) -> Option<Self> {
+        Some(match v {
+            0 => Self::Unknown,
+            1 => Self::Disconnected,
+            2 => Self::Local,
+            3 => Self::Site,
+            4 => Self::Online,
+            _ => return None,
+        })
+    }
+}
+
 /// QNetworkInformation::TransportMedium (Qt 6's numbers, SPEC §8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum TransportMedium {
@@ -217,6 +230,17 @@ pub enum TransportMedium {
 }
 
 impl TransportMedium {
+    pub fn from_raw(v: i32) -> Option<Self> {
+        Some(match v {
+            0 => Self::Unknown,
+            1 => Self::Ethernet,
+            2 => Self::Cellular,
+            3 => Self::WiFi,
+            4 => Self::Bluetooth,
+            _ => return None,
+        })
+    }
+
     /// The medium a configuration's bearer stands for.
     pub fn of_bearer(bearer: Bearer) -> Self {
         match bearer.family() {
@@ -235,8 +259,7 @@ pub mod property_keys {
     pub const USER_CHOICE_CONFIGURATION: &str = "UserChoiceConfiguration";
     pub const CONNECT_IN_BACKGROUND: &str = "ConnectInBackground";
     pub const AUTO_CLOSE_SESSION_TIMEOUT: &str = "AutoCloseSessionTimeout";
-    /// Read-only, ours: the system's own text for the last failure
-    /// (NetworkManager's error message); no value when it gave none.
+    /// Ours: the backend's own text for the last failure (read-only).
     pub const BACKEND_ERROR_MESSAGE: &str = "BackendErrorMessage";
 }
 
@@ -260,5 +283,18 @@ mod tests {
         assert!(StateFlags::ACTIVE.is_discovered());
         assert!(!StateFlags::DEFINED.is_discovered());
         assert_eq!(StateFlags::from_raw_state(0x4), None);
+    }
+
+    #[test]
+    fn network_information_numbers() {
+        assert_eq!(Reachability::from_raw(4), Some(Reachability::Online));
+        assert_eq!(Reachability::from_raw(5), None);
+        assert_eq!(Reachability::from_raw(-1), None);
+        assert_eq!(TransportMedium::from_raw(3), Some(TransportMedium::WiFi));
+        assert_eq!(TransportMedium::from_raw(5), None);
+        for v in 0..=4 {
+            assert_eq!(Reachability::from_raw(v).map(|r| r as i32), Some(v));
+            assert_eq!(TransportMedium::from_raw(v).map(|t| t as i32), Some(v));
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use parking_lot::Mutex as PlMutex;
 use qnetworksession::backend::simulated as sim;
-use qnetworksession::engine::api::{Manager, Session};
+use qnetworksession::engine::api::{Manager, PropertyValue, Session};
 use qnetworksession::engine::record::ConfigView;
 use qnetworksession::engine::select_backend;
 use qnetworksession::event_loop::EventLoop;
@@ -160,5 +160,56 @@ fn connections_end_with_their_object_and_destroy_once() {
         "dead deliveries are dropped"
     );
     assert_eq!(*drops.lock(), 1);
+    m.release();
+}
+
+/// A backend may leave the choice to the user: defaultConfiguration() is
+/// then UserChoice, Discovered while anything is (Qt's defaultConfiguration
+/// test), and a UserChoice session opens the first Active access point.
+#[test]
+fn user_choice_as_the_default() {
+    let _g = setup();
+    ap("off", StateFlags::DEFINED);
+    ap("wifi", StateFlags::DISCOVERED);
+    ap("eth", StateFlags::ACTIVE);
+    sim::set_default(Some("UserChoice")).unwrap();
+    let lp = EventLoop::new().unwrap();
+    let m = Manager::new(lp.clone());
+    let default = m.default_configuration().expect("a default");
+    assert_eq!(default.kind, ConfigType::UserChoice);
+    assert!(Arc::ptr_eq(&default, &m.user_choice_configuration()));
+    assert_eq!(
+        default.state(),
+        StateFlags::DISCOVERED,
+        "not Active: UserChoice is no interface"
+    );
+    assert!(m.is_online(), "an access point is Active");
+
+    let s = Session::new(Some(default.clone()), lp.clone());
+    let log = record(&s);
+    s.open().unwrap();
+    assert_eq!(drain(&lp, &log), "opened state:3");
+    let text = |key| match s.property(key) {
+        Some(PropertyValue::Text(t)) => t,
+        other => panic!("{key}: {other:?}"),
+    };
+    assert_eq!(text("UserChoiceConfiguration"), "eth");
+    assert_eq!(text("ActiveConfiguration"), "eth");
+    s.close().unwrap();
+
+    // With nothing Active, the pick is the first access point a start brings up.
+    sim::set_state("eth", StateFlags::DEFINED).unwrap();
+    assert!(!m.is_online());
+    assert_eq!(default.state(), StateFlags::DISCOVERED);
+    assert!(m.default_configuration().is_some());
+    s.open().unwrap();
+    assert_eq!(text("UserChoiceConfiguration"), "wifi");
+    s.close().unwrap();
+
+    // Nothing that could be opened: no default.
+    sim::set_state("wifi", StateFlags::DEFINED).unwrap();
+    assert_eq!(default.state(), StateFlags::DEFINED);
+    assert!(m.default_configuration().is_none());
+    s.release();
     m.release();
 }

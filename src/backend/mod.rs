@@ -9,6 +9,7 @@ pub mod netlink;
 #[cfg(feature = "networkmanager")]
 pub mod networkmanager;
 pub mod simulated;
+pub mod simulated_network;
 
 use std::sync::Arc;
 
@@ -58,9 +59,14 @@ pub enum Update {
         error: SessionError,
         message: Option<String>,
     },
-    /// A stop requested by the engine was refused (NetworkManager said
-    /// PermissionDenied): sessions taking it down go back to its state.
+    /// A stop requested by the engine did not happen (the record stays up).
     StopFailed {
+        id: String,
+    },
+    /// The system refused a stop with a reason (NetworkManager's
+    /// PermissionDenied): besides StopFailed, sessions taking it down see its
+    /// state again, then the error, at once.
+    StopRefused {
         id: String,
         error: SessionError,
         message: Option<String>,

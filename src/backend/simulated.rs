@@ -1,6 +1,8 @@
 //! The simulated backend: a scriptable network that applications drive from
 //! their own tests (access points, service networks, start outcomes, byte
-//! counters, interface details, capabilities, default).
+//! counters, interface details, capabilities, default, network status).
+//! `QNS_SIMULATED_NETWORK=<file>` loads a network before the engine starts
+//! (simulated_network.rs).
 //!
 //! Its lock is held while it reports to the engine, so concurrent scripting
 //! calls reach the engine in the order they changed the simulation; the
@@ -11,7 +13,9 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use super::{Sink, Snapshot, Source, Update};
+use super::simulated_network::{self, Network};
+use super::{NetworkStatus, Sink, Snapshot, Source, Update};
+use crate::engine::USER_CHOICE_ID;
 use crate::engine::record::{ConfigView, InterfaceAddress, InterfaceInfo};
 use crate::timers;
 use crate::types::{Bearer, Capabilities, ConfigType, Purpose, SessionError, StateFlags};
@@ -52,6 +56,8 @@ struct Sim {
     configs: Vec<SimConfig>,
     explicit_default: Option<String>,
     capabilities: Capabilities,
+    /// None until scripted: the engine derives reachability itself.
+    status: Option<NetworkStatus>,
     /// Set when the engine runs the simulated backend; scripting needs it.
     sink: Option<Sink>,
 }
@@ -66,6 +72,7 @@ static SIM: LazyLock<Mutex<Sim>> = LazyLock::new(|| {
         configs: Vec::new(),
         explicit_default: None,
         capabilities: DEFAULT_CAPABILITIES,
+        status: None,
         sink: None,
     })
 });
@@ -78,13 +85,11 @@ impl Sim {
             .ok_or(SimError::NotFound)
     }
 
-    /// The explicit default if it exists, else the first Active access point.
+    /// The explicit default if it exists (UserChoice always does), else the
+    /// first Active access point.
     fn default_id(&self) -> Option<String> {
         if let Some(id) = &self.explicit_default {
-            return self
-                .configs
-                .iter()
-                .any(|c| &c.view.identifier == id)
+            return (id == USER_CHOICE_ID || self.configs.iter().any(|c| &c.view.identifier == id))
                 .then(|| id.clone());
         }
         self.configs
@@ -98,7 +103,7 @@ impl Sim {
             configurations: self.configs.iter().map(view_of).collect(),
             default_id: self.default_id(),
             capabilities: Some(self.capabilities),
-            status: None,
+            status: self.status,
         }
     }
 }
@@ -274,10 +279,11 @@ pub fn set_bytes(id: &str, received: u64, sent: u64) -> Result<(), SimError> {
     })
 }
 
-/// Chooses the default configuration; None returns to "first Active access point".
+/// Chooses the default configuration (UserChoice: the user picks); None
+/// returns to "first Active access point".
 pub fn set_default(id: Option<&str>) -> Result<(), SimError> {
     script(|sim| {
-        if let Some(id) = id {
+        if let Some(id) = id.filter(|id| *id != USER_CHOICE_ID) {
             sim.find(id)?;
         }
         sim.explicit_default = id.map(str::to_owned);
@@ -292,7 +298,28 @@ pub fn set_capabilities(capabilities: Capabilities) -> Result<(), SimError> {
     })
 }
 
-/// Removes every configuration and restores the default capabilities.
+/// Replaces the network status (None: the engine derives it).
+pub fn set_network_status(status: Option<NetworkStatus>) -> Result<(), SimError> {
+    script(|sim| {
+        sim.status = status;
+        Ok(((), vec![Update::Status(status)]))
+    })
+}
+
+/// Changes one part of the network status. Starting from none scripted,
+/// the other parts read Unknown, no captive portal, and the default
+/// configuration's medium and metering.
+pub fn modify_network_status(change: impl FnOnce(&mut NetworkStatus)) -> Result<(), SimError> {
+    script(|sim| {
+        let status = sim.status.get_or_insert_with(NetworkStatus::default);
+        change(status);
+        let status = Some(*status);
+        Ok(((), vec![Update::Status(status)]))
+    })
+}
+
+/// Removes every configuration, restores the default capabilities and
+/// leaves the network status to the engine.
 pub fn reset() -> Result<(), SimError> {
     script(|sim| {
         let removed: Vec<Update> = sim
@@ -302,8 +329,10 @@ pub fn reset() -> Result<(), SimError> {
             .collect();
         sim.explicit_default = None;
         sim.capabilities = DEFAULT_CAPABILITIES;
+        sim.status = None;
         let mut updates = removed;
         updates.push(Update::Capabilities(DEFAULT_CAPABILITIES));
+        updates.push(Update::Status(None));
         Ok(((), updates))
     })
 }
@@ -312,10 +341,34 @@ pub fn reset() -> Result<(), SimError> {
 pub struct SimulatedSource;
 
 impl SimulatedSource {
-    /// The simulation as scripted so far (empty unless a test scripted it).
+    /// The simulation, with the network QNS_SIMULATED_NETWORK names loaded
+    /// into it before the engine's first snapshot (so it is there from the
+    /// first call, without configurationAdded). A bad file loads nothing
+    /// and gives the reason.
     pub fn new() -> Result<SimulatedSource, String> {
+        if let Some(network) = simulated_network::from_environment()? {
+            install(network);
+        }
         Ok(SimulatedSource)
     }
+}
+
+/// Replaces the whole simulation with a loaded network, in one step.
+fn install(network: Network) {
+    let mut sim = SIM.lock();
+    sim.configs = network
+        .configurations
+        .into_iter()
+        .map(|c| SimConfig {
+            view: c.view,
+            start: c.start,
+            bytes: c.bytes,
+            start_generation: 0,
+        })
+        .collect();
+    sim.explicit_default = network.default;
+    sim.capabilities = network.capabilities.unwrap_or(DEFAULT_CAPABILITIES);
+    sim.status = network.status;
 }
 
 impl Source for SimulatedSource {
@@ -396,3 +449,7 @@ fn finish_delayed_start(id: &str, generation: u64) {
         Ok(((), vec![upsert_of(config)]))
     });
 }
+
+#[cfg(test)]
+#[path = "simulated_tests.rs"]
+mod tests;

@@ -9,21 +9,23 @@ use super::record::{InterfaceInfo, Record};
 use super::state::{ManagerData, Owner, Phase, SessionData};
 use super::{ConnectError, SessionCallError};
 use crate::event_loop::EventLoop;
+use crate::liveness::Liveness;
 use crate::signals::{Deliver, Signal};
 use crate::types::{
     Capabilities, ConfigType, SessionError, State, UsagePolicies, property_keys as keys,
 };
 
-/// A QNetworkConfigurationManager: a view on the engine, bound to a loop.
+/// A QNetworkConfigurationManager: a view on the engine, bound to a loop
+/// (the engine's state holds which one: objects can move between loops).
 pub struct Manager {
     id: u64,
-    lp: Arc<EventLoop>,
+    pub liveness: Liveness,
 }
 
 /// A QNetworkSession, bound to a loop.
 pub struct Session {
     id: u64,
-    lp: Arc<EventLoop>,
+    pub liveness: Liveness,
 }
 
 impl Manager {
@@ -39,11 +41,20 @@ impl Manager {
             );
             id
         });
-        Arc::new(Manager { id, lp })
+        Arc::new(Manager {
+            id,
+            liveness: Liveness::new(),
+        })
     }
 
-    pub fn event_loop(&self) -> &Arc<EventLoop> {
-        &self.lp
+    /// The loop its signals go to; None once released.
+    pub fn event_loop(&self) -> Option<Arc<EventLoop>> {
+        engine().lock().managers.get(&self.id).map(|m| m.lp.clone())
+    }
+
+    /// moveToThread: later signals, and those still queued, go to `lp`.
+    pub fn set_loop(&self, lp: Arc<EventLoop>) -> bool {
+        engine().with(|st, fx| st.move_to_loop(Owner::Manager(self.id), lp, fx))
     }
 
     /// Ends the manager's connections; the handle itself stays valid memory.
@@ -72,8 +83,13 @@ impl Manager {
         engine().lock().lookup(id)
     }
 
+    /// The default while it is Active; a UserChoice default while
+    /// something could be opened.
     pub fn default_configuration(&self) -> Option<Arc<Record>> {
         let st = engine().lock();
+        if st.default_is_user_choice() {
+            return Some(st.user_choice.clone()).filter(|r| r.state().is_discovered());
+        }
         st.default_record().filter(|r| r.state().is_active())
     }
 
@@ -157,11 +173,20 @@ impl Session {
             st.sessions.insert(id, sd);
             id
         });
-        Arc::new(Session { id, lp })
+        Arc::new(Session {
+            id,
+            liveness: Liveness::new(),
+        })
     }
 
-    pub fn event_loop(&self) -> &Arc<EventLoop> {
-        &self.lp
+    /// The loop its signals go to; None once released.
+    pub fn event_loop(&self) -> Option<Arc<EventLoop>> {
+        engine().lock().sessions.get(&self.id).map(|s| s.lp.clone())
+    }
+
+    /// moveToThread: later signals, and those still queued, go to `lp`.
+    pub fn set_loop(&self, lp: Arc<EventLoop>) -> bool {
+        engine().with(|st, fx| st.move_to_loop(Owner::Session(self.id), lp, fx))
     }
 
     /// Frees the session's engine side: callbacks end, counts are released.
@@ -251,16 +276,27 @@ impl Session {
         self.read(|s| s.config.clone())
     }
 
+    /// interface(): that of the session's configuration whenever the
+    /// session's state is Connected, opened by this session or not (compat:
+    /// Qt's sessionProperties test), and while Roaming after migrate(), when
+    /// it is the new access point's (the application tests it, SPEC §4.4);
+    /// a service network's is the access point in use, else its best
+    /// Active member.
     pub fn interface(&self) -> Option<Arc<InterfaceInfo>> {
-        self.read(|s| {
-            if s.is_open() {
-                s.in_use
-                    .as_ref()
-                    .and_then(|r| r.data.lock().interface.clone())
-            } else {
-                None
+        let st = engine().lock();
+        let s = st.sessions.get(&self.id)?;
+        if !matches!(s.state, State::Connected | State::Roaming) {
+            return None;
+        }
+        let access_point = match (&s.in_use, s.target()) {
+            (Some(ap), _) if s.is_open() => ap.clone(),
+            (_, Some(t)) if t.kind == ConfigType::ServiceNetwork => {
+                st.children_of(t).into_iter().find(|c| c.is_usable())?
             }
-        })
+            (_, Some(t)) => t.clone(),
+            (_, None) => return None,
+        };
+        access_point.data.lock().interface.clone()
     }
 
     /// Seconds since the session became Connected; 0 when it is not open.
@@ -276,6 +312,14 @@ impl Session {
 
     /// (received, written) since the session was opened; 0 when not open.
     pub fn bytes(&self) -> (u64, u64) {
+        // A backend honours what it advertises (SPEC §4.6).
+        if !engine()
+            .lock()
+            .capabilities
+            .contains(Capabilities::DATA_STATISTICS)
+        {
+            return (0, 0);
+        }
         let Some((record, stats)) = self.read(|s| {
             if s.is_open() {
                 s.in_use.clone().map(|r| (r, s.stats))
@@ -297,8 +341,19 @@ impl Session {
         self.read(|s| s.usage)
     }
 
+    /// sessionProperty(key). A session on a null or removed configuration
+    /// has no value for any key (compat).
     pub fn property(&self, key: &str) -> Option<PropertyValue> {
-        self.read(|s| match key {
+        self.read(|s| {
+            if !s.config.as_ref().is_some_and(|c| c.is_valid()) {
+                return None;
+            }
+            Self::property_of(s, key)
+        })
+    }
+
+    fn property_of(s: &SessionData, key: &str) -> Option<PropertyValue> {
+        match key {
             keys::ACTIVE_CONFIGURATION => Some(PropertyValue::Text(match s.phase {
                 Phase::Open => s
                     .in_use
@@ -321,7 +376,7 @@ impl Session {
             keys::AUTO_CLOSE_SESSION_TIMEOUT => Some(PropertyValue::Int(s.auto_close_ms)),
             keys::BACKEND_ERROR_MESSAGE => s.backend_message.clone().map(PropertyValue::Text),
             _ => None,
-        })
+        }
     }
 
     /// Sets a property; None clears it (back to its default).
@@ -362,8 +417,16 @@ impl Session {
     }
 
     /// waitForOpened(msecs): -1 waits forever. On the session's loop thread
-    /// it delivers that loop's events while it waits.
+    /// it delivers that loop's events while it waits, and the deciding
+    /// signals (opened(), or error()) before it returns, in every case.
+    ///
+    /// The caller holds a strong reference to the session for the whole call
+    /// (a callback delivered here may free it), and the loop is held here:
+    /// the application may have freed its own handle to it.
     pub fn wait_for_opened(&self, msecs: i32) -> bool {
+        let Some(lp) = self.event_loop() else {
+            return false;
+        };
         let deadline = if msecs < 0 {
             None
         } else {
@@ -380,23 +443,20 @@ impl Session {
                     _ => Some(false),
                 })
         };
-        if self.lp.is_owner_thread() {
+        if lp.is_owner_thread() {
             // Registered before the first look at the state, so a change
             // made right after that look still pokes this loop.
-            self.lp.add_waiter();
-            let _registered = WaiterGuard(&self.lp);
-            let mut waited = false;
+            lp.add_waiter();
+            let _registered = WaiterGuard(&lp);
             loop {
                 if let Some(done) = status() {
-                    // The transition that decided it queued all its signals
-                    // under the engine lock that status() just took: deliver
-                    // them too, so the caller sees opened()/error() on return.
-                    if waited {
-                        let _ = self.lp.dispatch(Some(Duration::ZERO));
-                    }
+                    // The transition that decided it queued its signals
+                    // under the engine lock that status() just took (or
+                    // earlier): deliver them, so the caller sees
+                    // opened()/error() on return.
+                    let _ = lp.dispatch(Some(Duration::ZERO));
                     return done;
                 }
-                waited = true;
                 let remaining = match deadline {
                     Some(d) => match d.checked_duration_since(Instant::now()) {
                         Some(r) if !r.is_zero() => Some(r),
@@ -404,7 +464,7 @@ impl Session {
                     },
                     None => None,
                 };
-                if self.lp.dispatch(remaining).is_err() {
+                if lp.dispatch(remaining).is_err() {
                     break; // another thread dispatches the loop: just wait
                 }
             }

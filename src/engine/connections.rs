@@ -21,6 +21,9 @@ pub enum ConnectError {
 pub(super) fn emit(connections: &[Arc<Connection>], lp: &EventLoop, payload: &Payload) {
     let signal = payload.signal();
     for conn in connections.iter().filter(|c| c.signal == signal) {
+        if !conn.should_queue(payload) {
+            continue;
+        }
         lp.push(Item {
             conn: conn.clone(),
             payload: payload.clone(),
@@ -71,6 +74,35 @@ impl EngineState {
             conn.kill();
             fx.garbage.push(conn);
         }
+        true
+    }
+
+    /// Moves an object to another loop, with its deliveries still queued in
+    /// the old one (in their order, after what the new loop already holds).
+    /// Emission happens under the engine lock, so nothing interleaves.
+    pub(crate) fn move_to_loop(
+        &mut self,
+        owner: Owner,
+        lp: Arc<EventLoop>,
+        fx: &mut Effects,
+    ) -> bool {
+        let (slot, connections) = match owner {
+            Owner::Session(id) => match self.sessions.get_mut(&id) {
+                Some(s) => (&mut s.lp, &s.connections),
+                None => return false,
+            },
+            Owner::Manager(id) => match self.managers.get_mut(&id) {
+                Some(m) => (&mut m.lp, &m.connections),
+                None => return false,
+            },
+        };
+        if Arc::ptr_eq(slot, &lp) {
+            return true;
+        }
+        let old = std::mem::replace(slot, lp.clone());
+        let moved = old.take_items(|item| connections.iter().any(|c| Arc::ptr_eq(c, &item.conn)));
+        lp.push_all(moved);
+        fx.released_loops.push(old);
         true
     }
 

@@ -76,6 +76,7 @@ fn chosen_backend_name(selected: &Option<String>) -> String {
 /// The engine, started on first use with the chosen backend.
 pub fn engine() -> &'static Engine {
     let engine = ENGINE.get_or_init(|| {
+        crate::fork_guard::install();
         // Holding the selection lock while starting makes select_backend
         // and the first use agree on which backend runs.
         let mut guard = SELECTED_BACKEND.lock();
@@ -140,7 +141,9 @@ impl Engine {
         let mut fx = Effects::default();
         let r = {
             let mut st = self.state.lock();
-            f(&mut st, &mut fx)
+            let r = f(&mut st, &mut fx);
+            st.flush_manager_signals();
+            r
         };
         (r, fx)
     }
@@ -209,6 +212,12 @@ impl Effects {
             released_loops,
             progress,
         } = self;
+        // SPEC §5: once disconnect or free returns, no callback of theirs
+        // runs on another thread. The last reference may go later (a queued
+        // item holds one); destroy runs then, exactly once.
+        for connection in &garbage {
+            connection.wait_idle();
+        }
         drop(garbage);
         drop(released_loops);
         let engine = running();

@@ -109,6 +109,10 @@ pub struct RecordData {
     pub open_count: u32,
     /// This library brought the interface up, so the last close takes it down.
     pub started_by_us: bool,
+    /// This library asked its source to take it down and the source has not
+    /// yet reported it down (nor that the stop failed): an Active state is
+    /// stale, so an open() starts it again instead of trusting it.
+    pub stopping: bool,
 }
 
 impl Record {
@@ -133,6 +137,7 @@ impl Record {
                 connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
                 open_count: 0,
                 started_by_us: false,
+                stopping: false,
             }),
         })
     }
@@ -147,6 +152,12 @@ impl Record {
 
     pub fn state(&self) -> StateFlags {
         self.data.lock().state
+    }
+
+    /// Active and not on its way down (see RecordData::stopping).
+    pub fn is_usable(&self) -> bool {
+        let d = self.data.lock();
+        d.state.is_active() && !d.stopping
     }
 
     pub fn is_valid(&self) -> bool {
@@ -166,11 +177,24 @@ impl Record {
         (self.kind == ConfigType::ServiceNetwork && d.children.len() >= 2) || d.roaming_hint
     }
 
-    /// bearerTypeName(): "" for anything but an access point.
-    pub fn bearer_type_name(&self) -> &'static str {
+    /// bearerType(): Unknown for anything but a valid access point (compat:
+    /// a removed configuration loses its bearer).
+    pub fn bearer(&self) -> Bearer {
+        let d = self.data.lock();
         match self.kind {
-            ConfigType::InternetAccessPoint => self.data.lock().bearer.name(),
-            _ => "",
+            ConfigType::InternetAccessPoint if d.valid => d.bearer,
+            _ => Bearer::Unknown,
+        }
+    }
+
+    /// bearerTypeName(): "" for anything but a valid access point.
+    pub fn bearer_type_name(&self) -> &'static str {
+        let valid_access_point =
+            self.kind == ConfigType::InternetAccessPoint && self.data.lock().valid;
+        if valid_access_point {
+            self.bearer().name()
+        } else {
+            ""
         }
     }
 
@@ -188,6 +212,9 @@ impl Record {
             || d.children != view.children
             || before_roaming != (view.children.len(), view.roaming_available);
         d.name.clone_from(&view.name);
+        if !state.is_active() {
+            d.stopping = false;
+        }
         d.state = state;
         d.purpose = view.purpose;
         d.bearer = view.bearer;

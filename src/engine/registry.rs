@@ -9,7 +9,7 @@ use super::record::{ConfigView, Record};
 use super::state::{EngineState, SourceState, USER_CHOICE_ID};
 use crate::backend::{Snapshot, SourceId, Update};
 use crate::signals::Payload;
-use crate::types::{Capabilities, ConfigType, StateFlags};
+use crate::types::{Bearer, Capabilities, ConfigType, StateFlags};
 
 impl EngineState {
     pub(crate) fn apply_update(&mut self, source: SourceId, update: Update, fx: &mut Effects) {
@@ -24,9 +24,15 @@ impl EngineState {
                     self.start_failed(&id, error, message, fx);
                 }
             }
-            Update::StopFailed { id, error, message } => {
+            Update::StopFailed { id } => {
                 if self.owned_by(source, &id).is_some() {
-                    self.stop_failed(&id, error, message, fx);
+                    self.stop_failed(&id);
+                }
+            }
+            Update::StopRefused { id, error, message } => {
+                if self.owned_by(source, &id).is_some() {
+                    self.stop_failed(&id);
+                    self.stop_refused(&id, error, message, fx);
                 }
             }
             Update::RefreshCompleted => self.refresh_completed(source),
@@ -270,15 +276,14 @@ impl EngineState {
         }
     }
 
-    /// UserChoice can be opened when something could be: it mirrors the
-    /// default configuration, else any startable access point.
+    /// UserChoice is Discovered while anything is at least Discovered, else
+    /// Defined (compat: Qt's defaultConfiguration test wants exactly that,
+    /// never Active), whether or not it is the backend's default.
     fn refresh_user_choice(&mut self) {
-        let state = match self.default_record() {
-            Some(default) => default.state(),
-            None if self.records.iter().any(|r| r.state().is_discovered()) => {
-                StateFlags::DISCOVERED
-            }
-            None => StateFlags::DEFINED,
+        let state = if self.records.iter().any(|r| r.state().is_discovered()) {
+            StateFlags::DISCOVERED
+        } else {
+            StateFlags::DEFINED
         };
         let before = std::mem::replace(&mut self.user_choice.data.lock().state, state);
         if before != state {
@@ -286,21 +291,71 @@ impl EngineState {
         }
     }
 
+    /// isOnline() as Qt documents it: some configuration is Active (whether
+    /// the internet is reachable is reachability's question, SPEC §8).
     fn refresh_online(&mut self) {
-        let online = self.default_record().is_some_and(|r| r.state().is_active());
+        let online = self.records.iter().any(|r| r.state().is_active());
         if online != self.online {
             self.online = online;
             self.emit_to_managers(Payload::Online(online));
         }
     }
 
-    /// The backend's default: that of the first source that names one.
+    /// defaultConfiguration()'s access point: the backend's default (that
+    /// of the first source naming one) while it is Active; else, as Qt did,
+    /// the first Active access point by bearer: Ethernet, then WLAN, then
+    /// any other (ties by creation order). None only when nothing is
+    /// Active. A backend that names UserChoice leaves the choice to the
+    /// user: then it is what a UserChoice session opens (the same order,
+    /// else the first access point a start brings up).
     pub(crate) fn default_record(&self) -> Option<Arc<Record>> {
+        match self.named_default() {
+            Some(USER_CHOICE_ID) => self.user_choice_pick(),
+            Some(id) => self
+                .by_id
+                .get(id)
+                .filter(|r| r.state().is_active())
+                .cloned()
+                .or_else(|| self.first_active_by_bearer()),
+            None => self.first_active_by_bearer(),
+        }
+    }
+
+    /// The first default a source names that exists (UserChoice always does).
+    fn named_default(&self) -> Option<&str> {
         self.sources
             .iter()
-            .filter_map(|s| s.default_id.as_ref())
-            .find_map(|id| self.by_id.get(id))
+            .filter_map(|s| s.default_id.as_deref())
+            .find(|id| *id == USER_CHOICE_ID || self.by_id.contains_key(*id))
+    }
+
+    /// The backend's default is UserChoice (defaultConfiguration() returns it).
+    pub(crate) fn default_is_user_choice(&self) -> bool {
+        self.named_default() == Some(USER_CHOICE_ID)
+    }
+
+    /// Qt's fallback order for a default: Active Ethernet, WLAN, other.
+    fn first_active_by_bearer(&self) -> Option<Arc<Record>> {
+        let rank = |r: &Record| match r.bearer().family() {
+            Bearer::Ethernet => 0,
+            Bearer::Wlan => 1,
+            _ => 2,
+        };
+        self.records
+            .iter()
+            .filter(|r| r.kind == ConfigType::InternetAccessPoint && r.state().is_active())
+            .min_by_key(|r| rank(r))
             .cloned()
+    }
+
+    /// The user's pick when nobody asks them.
+    fn user_choice_pick(&self) -> Option<Arc<Record>> {
+        self.first_active_by_bearer().or_else(|| {
+            self.records
+                .iter()
+                .find(|r| r.kind == ConfigType::InternetAccessPoint && r.state().is_discovered())
+                .cloned()
+        })
     }
 
     /// allConfigurations(filter): access points by creation, then service
@@ -340,9 +395,18 @@ impl EngineState {
             .collect()
     }
 
-    pub(crate) fn emit_to_managers(&self, payload: Payload) {
-        for manager in self.managers.values() {
-            super::connections::emit(&manager.connections, &manager.lp, &payload);
+    /// Manager signals wait in an outbox until the operation ends, so for
+    /// one change the sessions' signals come first (compat, SPEC §3).
+    pub(crate) fn emit_to_managers(&mut self, payload: Payload) {
+        self.manager_outbox.push(payload);
+    }
+
+    /// Delivers the outbox to every manager (end of each engine operation).
+    pub(crate) fn flush_manager_signals(&mut self) {
+        for payload in std::mem::take(&mut self.manager_outbox) {
+            for manager in self.managers.values() {
+                super::connections::emit(&manager.connections, &manager.lp, &payload);
+            }
         }
     }
 }

@@ -58,13 +58,21 @@ impl EngineState {
             sd.ignored = None;
         }
         match sd.roam.clone() {
-            Roam::Migrated { new } => {
-                if !usable(&new) {
+            Roam::Migrated { previous } => {
+                // `current` is the new child under test: losing it before
+                // accept() is a failed roam; the previous one takes over.
+                if !usable(&current) {
                     sd.roam = Roam::None;
-                    release(&new, fx);
-                    if current_ok {
+                    sd.in_use = Some(previous.clone());
+                    release(&current, fx);
+                    if usable(&previous) {
                         sd.refresh_state();
                         sd.set_error(SessionError::Roaming);
+                        fx.commands.push(Command::CaptureStatistics {
+                            session: sid,
+                            record: previous,
+                            previous: Some(current),
+                        });
                     } else {
                         self.abort(sid, SessionError::Roaming, fx);
                     }
@@ -178,9 +186,21 @@ impl EngineState {
             return Ok(());
         }
         hold(&candidate);
-        sd.roam = Roam::Migrated { new: candidate };
+        let previous = sd
+            .in_use
+            .replace(candidate.clone())
+            .expect("an open session holds an access point");
+        sd.roam = Roam::Migrated {
+            previous: previous.clone(),
+        };
         sd.set_state(State::Roaming);
         sd.emit(Payload::NewConfigurationActivated);
+        sd.refresh_usage();
+        fx.commands.push(Command::CaptureStatistics {
+            session: sid,
+            record: candidate,
+            previous: Some(previous),
+        });
         Ok(())
     }
 
@@ -206,27 +226,19 @@ impl EngineState {
         Ok(())
     }
 
-    /// accept(): the new child becomes the one in use; the old one is released.
+    /// accept(): the new child stays the one in use; the old one is released.
     pub(crate) fn accept(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
         let sd = self
             .sessions
             .get_mut(&sid)
             .ok_or(SessionCallError::NoSuchSession)?;
-        let Roam::Migrated { new } = sd.roam.clone() else {
+        let Roam::Migrated { previous } = sd.roam.clone() else {
             return Err(SessionCallError::WrongState);
         };
         sd.roam = Roam::None;
-        let old = sd.in_use.replace(new.clone());
-        if let Some(old) = &old {
-            release(old, fx);
-        }
+        release(&previous, fx);
         sd.refresh_state();
         sd.refresh_usage();
-        fx.commands.push(Command::CaptureStatistics {
-            session: sid,
-            record: new,
-            previous: old,
-        });
         self.evaluate_roaming(sid, fx);
         Ok(())
     }
@@ -237,15 +249,24 @@ impl EngineState {
             .sessions
             .get_mut(&sid)
             .ok_or(SessionCallError::NoSuchSession)?;
-        let Roam::Migrated { new } = sd.roam.clone() else {
+        let Roam::Migrated { previous } = sd.roam.clone() else {
             return Err(SessionCallError::WrongState);
         };
         sd.roam = Roam::None;
-        sd.ignored = Some(new.serial);
-        release(&new, fx);
-        let old_ok = sd.in_use.as_deref().is_some_and(usable);
-        if old_ok {
+        let rejected = sd
+            .in_use
+            .replace(previous.clone())
+            .expect("a migrated session holds the new access point");
+        sd.ignored = Some(rejected.serial);
+        release(&rejected, fx);
+        if usable(&previous) {
             sd.refresh_state();
+            sd.refresh_usage();
+            fx.commands.push(Command::CaptureStatistics {
+                session: sid,
+                record: previous,
+                previous: Some(rejected),
+            });
         } else {
             self.abort(sid, SessionError::Roaming, fx);
         }

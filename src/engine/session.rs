@@ -31,6 +31,16 @@ impl SessionData {
         super::connections::emit(&self.connections, &self.lp, &payload);
     }
 
+    /// The open attempt progressed or ended: wake waitForOpened, both the
+    /// threads that wait on the engine and one that dispatches this loop
+    /// (nothing may be queued for it, e.g. after close() from elsewhere).
+    pub(super) fn wake_waiters(&self, fx: &mut Effects) {
+        fx.progress = true;
+        if self.lp.has_waiters() {
+            fx.poke.push(self.lp.clone());
+        }
+    }
+
     pub(super) fn has_listener(&self, signal: Signal) -> bool {
         self.connections.iter().any(|c| c.signal == signal)
     }
@@ -117,6 +127,7 @@ pub(super) fn release(record: &Arc<Record>, fx: &mut Effects) {
     if d.open_count == 0 && d.started_by_us {
         d.started_by_us = false;
         if d.valid {
+            d.stopping = true;
             fx.commands.push(Command::Stop(record.clone()));
         }
     }
@@ -193,7 +204,7 @@ impl EngineState {
         let access_point = match target.kind {
             ConfigType::ServiceNetwork => {
                 let children = self.children_of(&target);
-                let best = children.iter().find(|c| c.state().is_active());
+                let best = children.iter().find(|c| c.is_usable());
                 match best.or_else(|| children.iter().find(|c| c.state().is_discovered())) {
                     Some(child) => child.clone(),
                     None => return self.fail_unusable(sid),
@@ -241,7 +252,7 @@ impl EngineState {
             return;
         };
         sd.in_use = Some(ap.clone());
-        if state.is_active() {
+        if ap.is_usable() {
             self.become_connected(sid, fx);
             return;
         }
@@ -250,8 +261,10 @@ impl EngineState {
         let timeout = sd.timeout();
         if can_start {
             let mut d = ap.data.lock();
-            // Only what a start brings up is ours to take down later.
-            if d.startable && !d.started_by_us {
+            // Only what a start brings up is ours to take down later. One
+            // going down at our request comes back up the same way (SPEC
+            // §4.3: open() right after the last close() starts it again).
+            if (d.startable || d.stopping) && !d.started_by_us {
                 d.started_by_us = true;
                 fx.commands.push(Command::Start(ap.clone()));
             }
@@ -281,10 +294,7 @@ impl EngineState {
                 previous: None,
             });
         }
-        fx.progress = true;
-        if sd.lp.has_waiters() {
-            fx.poke.push(sd.lp.clone());
-        }
+        sd.wake_waiters(fx);
         self.arm_auto_close(sid);
     }
 
@@ -301,10 +311,7 @@ impl EngineState {
         sd.resolved = None;
         sd.refresh_state();
         sd.set_error(error);
-        fx.progress = true;
-        if sd.lp.has_waiters() {
-            fx.poke.push(sd.lp.clone());
-        }
+        sd.wake_waiters(fx);
     }
 
     /// The session loses its connection: closed(), the new state, error().
@@ -317,8 +324,8 @@ impl EngineState {
         if let Some(ap) = sd.in_use.take() {
             release(&ap, fx);
         }
-        if let Roam::Migrated { new } = std::mem::replace(&mut sd.roam, Roam::None) {
-            release(&new, fx);
+        if let Roam::Migrated { previous } = std::mem::replace(&mut sd.roam, Roam::None) {
+            release(&previous, fx);
         }
         sd.roam = Roam::None;
         sd.phase = Phase::Idle;
@@ -328,7 +335,7 @@ impl EngineState {
         sd.refresh_state();
         sd.set_error(error);
         sd.refresh_usage();
-        fx.progress = true;
+        sd.wake_waiters(fx);
     }
 
     pub(crate) fn close(&mut self, sid: u64, fx: &mut Effects) -> Result<(), SessionCallError> {
@@ -352,8 +359,8 @@ impl EngineState {
             Phase::Open => {
                 sd.cancel_timer();
                 sd.cancel_auto_close();
-                if let Roam::Migrated { new } = std::mem::replace(&mut sd.roam, Roam::None) {
-                    release(&new, fx);
+                if let Roam::Migrated { previous } = std::mem::replace(&mut sd.roam, Roam::None) {
+                    release(&previous, fx);
                 }
                 let ap = sd.in_use.take();
                 let stops = ap.as_ref().is_some_and(|ap| {
@@ -383,7 +390,9 @@ impl EngineState {
                 }
             }
         }
-        fx.progress = true;
+        if let Some(sd) = self.sessions.get(&sid) {
+            sd.wake_waiters(fx);
+        }
         Ok(())
     }
 
@@ -426,7 +435,6 @@ impl EngineState {
         let Some(sd) = self.sessions.get_mut(&sid) else {
             return Ok(());
         };
-        let had_open = matches!(sd.phase, Phase::Open | Phase::Connecting);
         sd.cancel_timer();
         sd.cancel_auto_close();
         if let Some(held) = sd.in_use.take()
@@ -434,21 +442,34 @@ impl EngineState {
         {
             release(&held, fx);
         }
-        if let Roam::Migrated { new } = std::mem::replace(&mut sd.roam, Roam::None) {
-            release(&new, fx);
+        if let Roam::Migrated { previous } = std::mem::replace(&mut sd.roam, Roam::None) {
+            release(&previous, fx);
         }
-        ap.data.lock().open_count = 0;
-        sd.phase = Phase::Closing;
-        sd.in_use = Some(ap.clone());
+        let was_up = ap.state().is_active();
+        {
+            let mut d = ap.data.lock();
+            d.open_count = 0;
+            d.stopping = was_up;
+        }
         sd.resolved = None;
         sd.connected_at = None;
-        if had_open {
-            sd.emit(Payload::Closed);
-        }
+        // The caller: closed() once whether or not it was open, Closing,
+        // SessionAbortedError once (compat), then the state the stop leaves.
+        sd.emit(Payload::Closed);
         sd.set_state(State::Closing);
-        let timeout = sd.timeout();
+        sd.set_error(SessionError::Aborted);
         fx.commands.push(Command::Stop(ap.clone()));
-        fx.progress = true;
+        sd.wake_waiters(fx);
+        if !was_up {
+            // Nothing is up to wait for: the derived state at once.
+            sd.phase = Phase::Idle;
+            sd.refresh_state();
+            sd.refresh_usage();
+            return Ok(());
+        }
+        sd.phase = Phase::Closing;
+        sd.in_use = Some(ap.clone());
+        let timeout = sd.timeout();
         let timer = self.session_timer(sid, TimerKind::Closing, timeout);
         if let Some(sd) = self.sessions.get_mut(&sid) {
             sd.timer = Some(timer);
@@ -489,7 +510,7 @@ impl EngineState {
     /// A stop the engine asked for was refused: sessions taking the access
     /// point down see its real state again, then the error (Qt 5 did the
     /// same when NetworkManager refused: Connected, then the error).
-    pub(super) fn stop_failed(
+    pub(super) fn stop_refused(
         &mut self,
         id: &str,
         error: SessionError,
@@ -519,6 +540,16 @@ impl EngineState {
             sd.set_error(error);
             sd.backend_message.clone_from(&message);
             fx.progress = true;
+        }
+    }
+
+    /// A stop the engine asked for did not happen: the record's Active state
+    /// is real again, and sessions waiting on it may use it.
+    pub(super) fn stop_failed(&mut self, id: &str) {
+        if let Some(record) = self.by_id.get(id) {
+            let mut d = record.data.lock();
+            d.stopping = false;
+            self.changed.insert(record.serial);
         }
     }
 
@@ -562,7 +593,7 @@ impl EngineState {
                     let best = self
                         .children_of(&target)
                         .into_iter()
-                        .find(|c| c.state().is_active());
+                        .find(|c| c.is_usable());
                     if let Some(best) = best {
                         if !Arc::ptr_eq(&best, &ap) {
                             hold(&best);
@@ -580,7 +611,7 @@ impl EngineState {
                 // timeout end the attempt.
                 if !ap.is_valid() {
                     self.fail_connect(sid, SessionError::Aborted, fx);
-                } else if ap.state().is_active() {
+                } else if ap.is_usable() {
                     self.become_connected(sid, fx);
                 }
                 return;
@@ -638,6 +669,9 @@ impl EngineState {
         match kind {
             TimerKind::AutoClose => {
                 sd.auto_close_timer = None;
+                // Once it fired it reads -1 again, so a later open() does
+                // not close at once (compat: Qt's sessionAutoClose test).
+                sd.auto_close_ms = -1;
                 if sd.phase == Phase::Open {
                     let _ = self.close(sid, fx);
                 }
@@ -718,13 +752,13 @@ impl EngineState {
         {
             release(&ap, fx);
         }
-        if let Roam::Migrated { new } = std::mem::replace(&mut sd.roam, Roam::None) {
-            release(&new, fx);
+        if let Roam::Migrated { previous } = std::mem::replace(&mut sd.roam, Roam::None) {
+            release(&previous, fx);
         }
         let connections = std::mem::take(&mut sd.connections);
         self.drop_connections(connections, fx);
+        sd.wake_waiters(fx);
         fx.released_loops.push(sd.lp.clone());
-        fx.progress = true;
     }
 }
 
@@ -733,7 +767,8 @@ impl SessionData {
     fn holds(&self, ap: &Arc<Record>) -> bool {
         let in_use = matches!(self.phase, Phase::Open | Phase::Connecting)
             && self.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, ap));
-        let migrating = matches!(&self.roam, Roam::Migrated { new } if Arc::ptr_eq(new, ap));
+        let migrating =
+            matches!(&self.roam, Roam::Migrated { previous } if Arc::ptr_eq(previous, ap));
         in_use || migrating
     }
 }

@@ -36,6 +36,8 @@ pub struct EngineState {
     /// Records that changed observably in the batch being applied: idle
     /// sessions re-derive their state only from these.
     pub(super) changed: HashSet<u64>,
+    /// Manager signals of the operation in progress (see emit_to_managers).
+    pub(super) manager_outbox: Vec<crate::signals::Payload>,
 }
 
 /// One source's opinions besides its records.
@@ -90,9 +92,11 @@ pub enum Roam {
         candidate: Arc<Record>,
         current_lost: bool,
     },
-    /// migrate() done, newConfigurationActivated sent; waiting for accept/reject.
+    /// migrate() done, newConfigurationActivated sent; waiting for
+    /// accept/reject. The new child is already the one in use (the
+    /// application tests it); `previous` stays held until the answer.
     Migrated {
-        new: Arc<Record>,
+        previous: Arc<Record>,
     },
 }
 
@@ -214,6 +218,7 @@ impl EngineState {
             next_id: 0,
             next_serial: 0,
             changed: HashSet::new(),
+            manager_outbox: Vec::new(),
         };
         // No manager exists yet, so this emits nothing.
         let mut fx = super::Effects::default();
@@ -221,6 +226,8 @@ impl EngineState {
             st.apply_update(source, crate::backend::Update::Resync(snapshot), &mut fx);
         }
         st.finish_updates();
+        // No manager exists yet: the records are in allConfigurations().
+        st.manager_outbox.clear();
         debug_assert!(fx.commands.is_empty());
         st
     }

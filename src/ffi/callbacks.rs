@@ -6,7 +6,7 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use super::qns_status::{self, *};
-use super::support::{UserData, clone_arc};
+use super::support::{Owned, UserData, clone_owned};
 use crate::engine::ConnectError;
 use crate::engine::api::{Manager, Session};
 use crate::signals::{Deliver, Payload, Signal};
@@ -73,7 +73,7 @@ impl Emitter for Session {
 
 /// Connects `call` to `signal` of the object behind `handle` (an `Arc<T>`
 /// pointer); `call` gets the user data, the handle and the payload.
-pub(crate) unsafe fn connect_object<H, T: Emitter>(
+pub(crate) unsafe fn connect_object<H, T: Emitter + Owned>(
     handle: *const H,
     signal: Signal,
     user_data: *mut c_void,
@@ -82,8 +82,9 @@ pub(crate) unsafe fn connect_object<H, T: Emitter>(
     call: impl Fn(*mut c_void, *mut H, &Payload) + Send + Sync + 'static,
 ) -> qns_status {
     // SAFETY: handles of type H are Arc<T> pointers (support::into_handle).
-    let Some(object) = (unsafe { clone_arc::<H, T>(handle) }) else {
-        return QNS_ERR_NULL_ARGUMENT;
+    let object = match unsafe { clone_owned::<H, T>(handle) } {
+        Ok(object) => object,
+        Err(status) => return status,
     };
     // Weak: a queued delivery must not keep the object (and through it its
     // loop and that loop's queue) alive, or freeing would leak a cycle. A

@@ -131,18 +131,15 @@ pub unsafe extern "C" fn qns_configuration_purpose(cfg: *const qns_configuration
     })
 }
 
-/// bearerType(): QNS_BEARER_*; QNS_BEARER_UNKNOWN for NULL, service networks
-/// and UserChoice.
+/// bearerType(): QNS_BEARER_*; QNS_BEARER_UNKNOWN for NULL, service networks,
+/// UserChoice and a removed configuration (compat).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_configuration_bearer_type(cfg: *const qns_configuration) -> c_int {
     ffi_boundary!(0, { bearer(cfg) as c_int })
 }
 
 fn bearer(cfg: *const qns_configuration) -> Bearer {
-    match unsafe { record(cfg) } {
-        Some(r) if r.kind == ConfigType::InternetAccessPoint => r.data.lock().bearer,
-        _ => Bearer::Unknown,
-    }
+    unsafe { record(cfg) }.map_or(Bearer::Unknown, |r| r.bearer())
 }
 
 /// bearerTypeFamily(): CDMA2000/EVDO/WCDMA/HSPA/3G give QNS_BEARER_3G;
@@ -155,7 +152,8 @@ pub unsafe extern "C" fn qns_configuration_bearer_type_family(
 }
 
 /// bearerTypeName(): a static string, never freed: "Ethernet", "WLAN", ...,
-/// "Unknown" for an unknown bearer, "" for NULL, a service network or UserChoice.
+/// "Unknown" for an unknown bearer, "" for NULL, a service network,
+/// UserChoice or a removed configuration.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_configuration_bearer_type_name(
     cfg: *const qns_configuration,

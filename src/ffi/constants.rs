@@ -84,6 +84,20 @@ pub const QNS_PROPERTY_BOOL: c_int = 1;
 pub const QNS_PROPERTY_INT: c_int = 2;
 pub const QNS_PROPERTY_STRING: c_int = 3;
 
+/* QNetworkInformation::Reachability (Qt 6) */
+pub const QNS_REACHABILITY_UNKNOWN: c_int = 0;
+pub const QNS_REACHABILITY_DISCONNECTED: c_int = 1;
+pub const QNS_REACHABILITY_LOCAL: c_int = 2;
+pub const QNS_REACHABILITY_SITE: c_int = 3;
+pub const QNS_REACHABILITY_ONLINE: c_int = 4;
+
+/* QNetworkInformation::TransportMedium (Qt 6) */
+pub const QNS_TRANSPORT_UNKNOWN: c_int = 0;
+pub const QNS_TRANSPORT_ETHERNET: c_int = 1;
+pub const QNS_TRANSPORT_CELLULAR: c_int = 2;
+pub const QNS_TRANSPORT_WIFI: c_int = 3;
+pub const QNS_TRANSPORT_BLUETOOTH: c_int = 4;
+
 /* Simulated backend: what a start request does */
 pub const QNS_SIM_START_SUCCEED: c_int = 0;
 pub const QNS_SIM_START_FAIL: c_int = 1;
@@ -104,5 +118,38 @@ mod tests {
             super::QNS_VERSION_PATCH
         );
         assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    }
+
+    #[test]
+    fn network_information_constants_are_qt_6_numbers() {
+        use crate::types::{Reachability, TransportMedium};
+        assert_eq!(
+            super::QNS_REACHABILITY_UNKNOWN,
+            Reachability::Unknown as i32
+        );
+        assert_eq!(
+            super::QNS_REACHABILITY_DISCONNECTED,
+            Reachability::Disconnected as i32
+        );
+        assert_eq!(super::QNS_REACHABILITY_LOCAL, Reachability::Local as i32);
+        assert_eq!(super::QNS_REACHABILITY_SITE, Reachability::Site as i32);
+        assert_eq!(super::QNS_REACHABILITY_ONLINE, Reachability::Online as i32);
+        assert_eq!(
+            super::QNS_TRANSPORT_UNKNOWN,
+            TransportMedium::Unknown as i32
+        );
+        assert_eq!(
+            super::QNS_TRANSPORT_ETHERNET,
+            TransportMedium::Ethernet as i32
+        );
+        assert_eq!(
+            super::QNS_TRANSPORT_CELLULAR,
+            TransportMedium::Cellular as i32
+        );
+        assert_eq!(super::QNS_TRANSPORT_WIFI, TransportMedium::WiFi as i32);
+        assert_eq!(
+            super::QNS_TRANSPORT_BLUETOOTH,
+            TransportMedium::Bluetooth as i32
+        );
     }
 }

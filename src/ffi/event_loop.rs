@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::qns_status::{self, *};
-use super::support::{ffi_boundary, into_handle, write_out};
+use super::support::{clone_owned, ffi_boundary, into_handle, try_ffi, write_out};
 use crate::event_loop::EventLoop;
 
 /// An event loop (opaque). Thread-safe: every function may be called from any thread.
@@ -13,11 +13,14 @@ pub struct qns_loop {
     _private: [u8; 0],
 }
 
-/// The loop a handle names: NULL is the default loop.
-pub(crate) unsafe fn loop_or_default(lp: *const qns_loop) -> Arc<EventLoop> {
+/// The loop a handle names: NULL is the default loop; a loop the
+/// application already freed is QNS_ERR_INVALID_ARGUMENT (while detectable).
+pub(crate) unsafe fn loop_or_default(lp: *const qns_loop) -> Result<Arc<EventLoop>, qns_status> {
+    if lp.is_null() {
+        return Ok(EventLoop::default_loop());
+    }
     // SAFETY: non-NULL loop handles are Arc<EventLoop> pointers.
-    unsafe { super::support::clone_arc::<qns_loop, EventLoop>(lp) }
-        .unwrap_or_else(EventLoop::default_loop)
+    unsafe { clone_owned::<qns_loop, EventLoop>(lp) }
 }
 
 /// The process default loop (borrowed; qns_loop_free on it does nothing).
@@ -67,10 +70,10 @@ pub unsafe extern "C" fn qns_loop_new_threaded(out: *mut *mut qns_loop) -> qns_s
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_loop_free(lp: *mut qns_loop) {
     ffi_boundary!((), {
-        let Some(arc) = (unsafe { super::support::clone_arc::<qns_loop, EventLoop>(lp) }) else {
-            return;
+        let Ok(arc) = (unsafe { loop_or_default(lp) }) else {
+            return; // freed before: nothing to release twice
         };
-        if arc.is_default() {
+        if arc.is_default() || !arc.liveness.mark_freed() {
             return;
         }
         arc.shutdown();
@@ -86,8 +89,10 @@ pub unsafe extern "C" fn qns_loop_free(lp: *mut qns_loop) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_loop_fd(lp: *const qns_loop) -> c_int {
     ffi_boundary!(-1, {
-        let lp = unsafe { loop_or_default(lp) };
-        if lp.is_threaded() { -1 } else { lp.fd() }
+        match unsafe { loop_or_default(lp) } {
+            Ok(lp) if !lp.is_threaded() => lp.fd(),
+            _ => -1,
+        }
     })
 }
 
@@ -108,7 +113,7 @@ pub unsafe extern "C" fn qns_loop_dispatch(
         if timeout_ms < -1 {
             return QNS_ERR_INVALID_ARGUMENT;
         }
-        let lp = unsafe { loop_or_default(lp) };
+        let lp = try_ffi!(unsafe { loop_or_default(lp) });
         if lp.is_threaded() && !lp.is_owner_thread() {
             return QNS_ERR_WRONG_STATE;
         }
@@ -128,7 +133,7 @@ pub unsafe extern "C" fn qns_loop_dispatch(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_loop_run(lp: *const qns_loop) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        let lp = unsafe { loop_or_default(lp) };
+        let lp = try_ffi!(unsafe { loop_or_default(lp) });
         if lp.is_threaded() {
             return QNS_ERR_WRONG_STATE;
         }
@@ -144,7 +149,7 @@ pub unsafe extern "C" fn qns_loop_run(lp: *const qns_loop) -> qns_status {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_loop_quit(lp: *const qns_loop) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        unsafe { loop_or_default(lp) }.quit();
+        try_ffi!(unsafe { loop_or_default(lp) }).quit();
         QNS_OK
     })
 }
@@ -152,5 +157,7 @@ pub unsafe extern "C" fn qns_loop_quit(lp: *const qns_loop) -> qns_status {
 /// How many deliveries are queued.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_loop_pending(lp: *const qns_loop) -> usize {
-    ffi_boundary!(0, { unsafe { loop_or_default(lp) }.pending() })
+    ffi_boundary!(0, {
+        unsafe { loop_or_default(lp) }.map_or(0, |lp| lp.pending())
+    })
 }

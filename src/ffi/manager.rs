@@ -9,7 +9,7 @@ use super::configuration::{config_handle, list_handle, qns_configuration, qns_co
 use super::event_loop::{loop_or_default, qns_loop};
 use super::qns_status::{self, *};
 use super::support::{
-    borrow, ffi_boundary, into_handle, read_str, release_handle, try_ffi, write_out,
+    borrow_owned, ffi_boundary, into_handle, read_str, release_handle, try_ffi, write_out,
 };
 use crate::engine::api::Manager;
 use crate::signals::{Payload, Signal};
@@ -47,7 +47,8 @@ pub unsafe extern "C" fn qns_manager_new(
         if out.is_null() {
             return QNS_ERR_NULL_ARGUMENT;
         }
-        let manager = Manager::new(unsafe { loop_or_default(lp) });
+        let lp = try_ffi!(unsafe { loop_or_default(lp) });
+        let manager = Manager::new(lp);
         unsafe { write_out(out, into_handle(manager)) }
     })
 }
@@ -57,9 +58,29 @@ pub unsafe extern "C" fn qns_manager_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_manager_free(manager: *mut qns_manager) {
     ffi_boundary!((), {
-        if let Ok(m) = unsafe { borrow::<qns_manager, Manager>(manager) } {
+        if let Ok(m) = unsafe { borrow_owned::<qns_manager, Manager>(manager) }
+            && m.liveness.mark_freed()
+        {
             m.release();
             unsafe { release_handle::<qns_manager, Manager>(manager) };
+        }
+    })
+}
+
+/// moveToThread(): later signals go to `lp` (NULL: the default loop), and
+/// those still queued on the old loop move along, in order, after what `lp`
+/// already holds. QNS_ERR_NOT_FOUND for a freed manager. Thread: any.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn qns_manager_set_loop(
+    manager: *const qns_manager,
+    lp: *const qns_loop,
+) -> qns_status {
+    ffi_boundary!(QNS_ERR_INTERNAL, {
+        let m = try_ffi!(unsafe { borrow_owned::<qns_manager, Manager>(manager) });
+        if m.set_loop(try_ffi!(unsafe { loop_or_default(lp) })) {
+            QNS_OK
+        } else {
+            QNS_ERR_NOT_FOUND
         }
     })
 }
@@ -74,7 +95,7 @@ pub unsafe extern "C" fn qns_manager_all_configurations(
     out: *mut *mut qns_configuration_list,
 ) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        let m = try_ffi!(unsafe { borrow::<qns_manager, Manager>(manager) });
+        let m = try_ffi!(unsafe { borrow_owned::<qns_manager, Manager>(manager) });
         if out.is_null() {
             return QNS_ERR_NULL_ARGUMENT;
         }
@@ -94,7 +115,7 @@ pub unsafe extern "C" fn qns_manager_configuration_from_identifier(
     out: *mut *mut qns_configuration,
 ) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        let m = try_ffi!(unsafe { borrow::<qns_manager, Manager>(manager) });
+        let m = try_ffi!(unsafe { borrow_owned::<qns_manager, Manager>(manager) });
         let id = try_ffi!(unsafe { read_str(identifier) });
         let found = m.configuration_from_identifier(id);
         unsafe { write_out(out, found.map_or(std::ptr::null_mut(), config_handle)) }
@@ -109,7 +130,7 @@ pub unsafe extern "C" fn qns_manager_default_configuration(
     out: *mut *mut qns_configuration,
 ) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        let m = try_ffi!(unsafe { borrow::<qns_manager, Manager>(manager) });
+        let m = try_ffi!(unsafe { borrow_owned::<qns_manager, Manager>(manager) });
         let found = m.default_configuration();
         unsafe { write_out(out, found.map_or(std::ptr::null_mut(), config_handle)) }
     })
@@ -124,7 +145,7 @@ pub unsafe extern "C" fn qns_manager_user_choice_configuration(
     out: *mut *mut qns_configuration,
 ) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        let m = try_ffi!(unsafe { borrow::<qns_manager, Manager>(manager) });
+        let m = try_ffi!(unsafe { borrow_owned::<qns_manager, Manager>(manager) });
         if out.is_null() {
             return QNS_ERR_NULL_ARGUMENT;
         }
@@ -137,7 +158,7 @@ pub unsafe extern "C" fn qns_manager_user_choice_configuration(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_manager_is_online(manager: *const qns_manager) -> bool {
     ffi_boundary!(false, {
-        unsafe { borrow::<qns_manager, Manager>(manager) }.is_ok_and(|m| m.is_online())
+        unsafe { borrow_owned::<qns_manager, Manager>(manager) }.is_ok_and(|m| m.is_online())
     })
 }
 
@@ -145,7 +166,8 @@ pub unsafe extern "C" fn qns_manager_is_online(manager: *const qns_manager) -> b
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_manager_capabilities(manager: *const qns_manager) -> c_uint {
     ffi_boundary!(0, {
-        unsafe { borrow::<qns_manager, Manager>(manager) }.map_or(0, |m| m.capabilities().bits())
+        unsafe { borrow_owned::<qns_manager, Manager>(manager) }
+            .map_or(0, |m| m.capabilities().bits())
     })
 }
 
@@ -156,7 +178,7 @@ pub unsafe extern "C" fn qns_manager_update_configurations(
     manager: *const qns_manager,
 ) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        let m = try_ffi!(unsafe { borrow::<qns_manager, Manager>(manager) });
+        let m = try_ffi!(unsafe { borrow_owned::<qns_manager, Manager>(manager) });
         m.update_configurations();
         QNS_OK
     })

@@ -14,7 +14,8 @@ pub mod interface;
 pub mod manager;
 pub mod session;
 pub mod simulated;
-mod support;
+pub mod socket;
+pub(crate) mod support;
 
 use std::ffi::{c_char, c_int};
 
@@ -54,6 +55,9 @@ pub enum qns_status {
     QNS_ERR_SYSTEM = 13,
     /// An internal error was caught at the boundary; the library state is intact.
     QNS_ERR_INTERNAL = 14,
+    /// This process was forked after the library started: only the parent
+    /// may use it (the child has none of its threads). exec() first.
+    QNS_ERR_FORKED = 15,
 }
 
 pub use qns_status::*;
@@ -77,6 +81,7 @@ pub extern "C" fn qns_status_str(status: c_int) -> *const c_char {
         12 => b"the identifier already exists\0",
         13 => b"the operating system refused\0",
         14 => b"internal error\0",
+        15 => b"the process forked after the library started; only the parent may use it\0",
         _ => b"unknown status\0",
     };
     text.as_ptr().cast()

@@ -9,7 +9,8 @@ use super::event_loop::{loop_or_default, qns_loop};
 use super::interface::qns_interface;
 use super::qns_status::{self, *};
 use super::support::{
-    borrow, ffi_boundary, into_handle, read_str, release_handle, try_ffi, write_out, write_str,
+    borrow_owned, clone_owned, ffi_boundary, into_handle, read_str, release_handle, try_ffi,
+    write_out, write_str,
 };
 use crate::engine::SessionCallError;
 use crate::engine::api::{PropertyError, PropertyValue, Session};
@@ -45,7 +46,7 @@ pub type qns_session_usage_cb = Option<
 >;
 
 unsafe fn session<'a>(s: *const qns_session) -> Result<&'a Session, qns_status> {
-    unsafe { borrow::<qns_session, Session>(s) }
+    unsafe { borrow_owned::<qns_session, Session>(s) }
 }
 
 /// A session on `configuration` (NULL or unknown: an inert session in state
@@ -61,9 +62,8 @@ pub unsafe extern "C" fn qns_session_new(
         if out.is_null() {
             return QNS_ERR_NULL_ARGUMENT;
         }
-        let s = Session::new(unsafe { record_arc(configuration) }, unsafe {
-            loop_or_default(lp)
-        });
+        let lp = try_ffi!(unsafe { loop_or_default(lp) });
+        let s = Session::new(unsafe { record_arc(configuration) }, lp);
         unsafe { write_out(out, into_handle(s)) }
     })
 }
@@ -74,7 +74,9 @@ pub unsafe extern "C" fn qns_session_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_session_free(s: *mut qns_session) {
     ffi_boundary!((), {
-        if let Ok(session) = unsafe { session(s) } {
+        if let Ok(session) = unsafe { session(s) }
+            && session.liveness.mark_freed()
+        {
             session.release();
             unsafe { release_handle::<qns_session, Session>(s) };
         }
@@ -149,15 +151,42 @@ pub unsafe extern "C" fn qns_session_reject(s: *const qns_session) -> qns_status
 }
 
 /// waitForOpened(msecs): true at once if open; false at once if open() was
-/// not called or failed; otherwise waits up to msecs (-1: no limit). On the
-/// thread of the session's loop it delivers that loop's callbacks while it
-/// waits. false for NULL or msecs < -1.
+/// not called or failed; otherwise waits up to msecs (-1: no limit) and
+/// returns as soon as the attempt ends, whoever ended it (close() or stop()
+/// from another thread too). On the thread of the session's loop it
+/// delivers that loop's callbacks while it waits, and always delivers the
+/// deciding signals (opened() or error()) before it returns. A callback it
+/// delivers may free the session. false for NULL or msecs < -1.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_session_wait_for_opened(s: *const qns_session, msecs: c_int) -> bool {
     ffi_boundary!(false, {
-        match unsafe { session(s) } {
-            Ok(session) if msecs >= -1 => session.wait_for_opened(msecs),
-            _ => false,
+        if msecs < -1 {
+            return false;
+        }
+        // A strong reference for the whole wait: a callback delivered
+        // during it may free the application's handle.
+        match unsafe { clone_owned::<qns_session, Session>(s) } {
+            Ok(session) => session.wait_for_opened(msecs),
+            Err(_) => false,
+        }
+    })
+}
+
+/// moveToThread(): later signals go to `lp` (NULL: the default loop), and
+/// those still queued on the old loop move along, in order, after what `lp`
+/// already holds. A delivery already running on the old loop's thread
+/// finishes there. QNS_ERR_NOT_FOUND for a freed session. Thread: any.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn qns_session_set_loop(
+    s: *const qns_session,
+    lp: *const qns_loop,
+) -> qns_status {
+    ffi_boundary!(QNS_ERR_INTERNAL, {
+        let session = try_ffi!(unsafe { session(s) });
+        if session.set_loop(try_ffi!(unsafe { loop_or_default(lp) })) {
+            QNS_OK
+        } else {
+            QNS_ERR_NOT_FOUND
         }
     })
 }

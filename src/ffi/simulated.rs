@@ -12,7 +12,10 @@ use super::qns_status::{self, *};
 use super::support::{check, ffi_boundary, read_str, try_ffi};
 use crate::backend::simulated::{self as sim, SimError, StartBehavior};
 use crate::engine::record::{ConfigView, InterfaceAddress, InterfaceInfo};
-use crate::types::{Bearer, Capabilities, ConfigType, Purpose, SessionError, StateFlags};
+use crate::types::{
+    Bearer, Capabilities, ConfigType, Purpose, Reachability, SessionError, StateFlags,
+    TransportMedium,
+};
 
 /// Runs one scripting call on the running engine (starting it if needed:
 /// the simulation is scripted only once it is the running backend).
@@ -279,8 +282,11 @@ pub unsafe extern "C" fn qns_sim_add_interface_address(
     })
 }
 
-/// Chooses the default configuration; NULL returns to the automatic choice
-/// (the first Active access point in creation order).
+/// Chooses the default configuration; "UserChoice" leaves the choice to the
+/// user (defaultConfiguration() is then the UserChoice configuration, and a
+/// UserChoice session opens the first Active access point, else the first
+/// Discovered one); NULL returns to the automatic choice (the first Active
+/// access point in creation order).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_sim_set_default(identifier: *const c_char) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
@@ -304,7 +310,55 @@ pub extern "C" fn qns_sim_set_capabilities(capabilities: c_uint) -> qns_status {
     })
 }
 
-/// Removes every configuration and restores the default capabilities.
+/// Sets the reachability the simulated network reports
+/// (QNS_REACHABILITY_*). Until one of qns_sim_set_reachability,
+/// _set_captive_portal, _set_transport_medium or _set_network_metered is
+/// called (or the QNS_SIMULATED_NETWORK file has a `network` line) the
+/// simulation reports no network status and the library derives
+/// reachability itself; after it, the parts not set read: reachability
+/// Unknown, no captive portal, and the default configuration's medium and
+/// metering. qns_sim_reset() returns to reporting nothing.
+#[unsafe(no_mangle)]
+pub extern "C" fn qns_sim_set_reachability(reachability: c_int) -> qns_status {
+    ffi_boundary!(QNS_ERR_INTERNAL, {
+        let reachability = try_ffi!(check(Reachability::from_raw(reachability)));
+        scripted(|| sim::modify_network_status(|s| s.reachability = reachability))
+    })
+}
+
+/// Sets whether the simulated network is behind a captive portal (see
+/// qns_sim_set_reachability for the parts not set).
+#[unsafe(no_mangle)]
+pub extern "C" fn qns_sim_set_captive_portal(behind_portal: bool) -> qns_status {
+    ffi_boundary!(QNS_ERR_INTERNAL, {
+        scripted(|| sim::modify_network_status(|s| s.captive_portal = behind_portal))
+    })
+}
+
+/// Sets the transport medium the simulated network reports (QNS_TRANSPORT_*)
+/// instead of the default configuration's (see qns_sim_set_reachability).
+#[unsafe(no_mangle)]
+pub extern "C" fn qns_sim_set_transport_medium(medium: c_int) -> qns_status {
+    ffi_boundary!(QNS_ERR_INTERNAL, {
+        let medium = try_ffi!(check(TransportMedium::from_raw(medium)));
+        scripted(|| sim::modify_network_status(|s| s.transport = Some(medium)))
+    })
+}
+
+/// Sets whether the simulated network as a whole is metered (what Qt 6's
+/// QNetworkInformation::isMetered reports) instead of following the default
+/// configuration (see qns_sim_set_reachability). Sessions' usage policies
+/// follow each access point's own qns_sim_set_metered.
+#[unsafe(no_mangle)]
+pub extern "C" fn qns_sim_set_network_metered(metered: bool) -> qns_status {
+    ffi_boundary!(QNS_ERR_INTERNAL, {
+        scripted(|| sim::modify_network_status(|s| s.metered = Some(metered)))
+    })
+}
+
+/// Removes every configuration, restores the default capabilities and
+/// stops reporting a network status (a QNS_SIMULATED_NETWORK file's network
+/// included).
 #[unsafe(no_mangle)]
 pub extern "C" fn qns_sim_reset() -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, { scripted(sim::reset) })

@@ -17,9 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 
-use super::{Deferred, Sink, Snapshot, Source, Update};
+use super::{Sink, Snapshot, Source, Update};
 use crate::types::{Capabilities, SessionError};
 pub use manager::{Done, LinkManager, NetlinkOptions, Outcome};
 use model::KernelModel;
@@ -35,12 +35,18 @@ pub struct Counters {
     pub batches: AtomicU64,
     /// Full re-reads after the kernel dropped events.
     pub resyncs: AtomicU64,
+    /// Batches that panicked and were recovered by a re-read.
+    pub panics: AtomicU64,
+    /// Interface counters held for reuse (see `statistics`).
+    pub cached_statistics: AtomicU64,
 }
 
 pub static COUNTERS: Counters = Counters {
     events: AtomicU64::new(0),
     batches: AtomicU64::new(0),
     resyncs: AtomicU64::new(0),
+    panics: AtomicU64::new(0),
+    cached_statistics: AtomicU64::new(0),
 };
 
 /// The receive buffer of the event socket; QNS_NETLINK_RCVBUF overrides it.
@@ -63,21 +69,12 @@ struct Shared {
     sink: OnceLock<Sink>,
     /// Subordinate mode (see manager.rs); None: standalone.
     manager: Option<Arc<dyn LinkManager>>,
-    /// Held from reading the model until its report reached the engine, so
-    /// reports from different threads (events, refresh, the manager's
-    /// reannounce) arrive in the order they were read.
-    order: Mutex<()>,
 }
 
 impl Shared {
     fn report(&self, updates: Vec<Update>) {
-        self.report_deferred(updates).run();
-    }
-
-    fn report_deferred(&self, updates: Vec<Update>) -> Deferred {
-        match self.sink.get() {
-            Some(sink) => sink.report_deferred(self.subordinate(updates)),
-            None => Deferred::none(),
+        if let Some(sink) = self.sink.get() {
+            sink.report(self.subordinate(updates));
         }
     }
 
@@ -106,6 +103,18 @@ impl Shared {
                 other => Some(other),
             })
             .collect()
+    }
+
+    /// Reports while the model is still locked, so reports reach the engine
+    /// in the order the model changed (the event thread and a command may
+    /// both report); what the report caused runs after unlocking.
+    fn report_locked(&self, model: MutexGuard<'_, KernelModel>, updates: Vec<Update>) {
+        let deferred = match self.sink.get() {
+            Some(sink) => sink.report_deferred(self.subordinate(updates)),
+            None => return,
+        };
+        drop(model);
+        deferred.run();
     }
 }
 
@@ -247,7 +256,6 @@ impl NetlinkSource {
                 events: Mutex::new(Some(events)),
                 sink: OnceLock::new(),
                 manager: options.manager,
-                order: Mutex::new(()),
             }),
         })
     }
@@ -255,11 +263,10 @@ impl NetlinkSource {
     /// Reports the whole view again (subordinate mode: the manager's view
     /// of its interfaces or its ownership of the default changed).
     pub fn reannounce(&self) {
-        let order = self.shared.order.lock();
-        let snapshot = self.shared.model.lock().snapshot();
-        let deferred = self.shared.report_deferred(vec![Update::Resync(snapshot)]);
-        drop(order);
-        deferred.run();
+        let mut model = self.shared.model.lock();
+        let snapshot = model.snapshot();
+        self.shared
+            .report_locked(model, vec![Update::Resync(snapshot)]);
     }
 
     /// The interface name of one of our records.
@@ -292,7 +299,7 @@ impl NetlinkSource {
                 shared.report(vec![if start {
                     Update::StartFailed { id, error, message }
                 } else {
-                    Update::StopFailed { id, error, message }
+                    Update::StopRefused { id, error, message }
                 }]);
             }
         });
@@ -331,56 +338,68 @@ fn run(shared: Arc<Shared>, mut events: NlSocket) {
         if unsafe { libc::poll(&mut pfd, 1, -1) } < 0 {
             continue;
         }
-        let order = shared.order.lock();
-        let mut lost = false;
-        let mut applied = 0;
-        let mut updates = {
-            let mut model = shared.model.lock();
-            while applied < MAX_BATCH {
-                match events.recv(false) {
-                    Ok(datagram) => {
-                        for message in parse::messages(datagram) {
-                            model.apply(&message);
-                            applied += 1;
-                        }
-                    }
-                    Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => lost = true,
-                    Err(_) => break, // WouldBlock: drained
-                }
-            }
-            if lost {
-                Vec::new()
-            } else {
-                model.take_updates()
-            }
-        };
-        COUNTERS.events.fetch_add(applied as u64, Ordering::Relaxed);
+        // Live updates must never end silently: whatever goes wrong in one
+        // batch, the view is re-read and the thread carries on.
+        let lost = guarded(|| drain_and_report(&shared, &mut events), || true);
         if lost {
             COUNTERS.resyncs.fetch_add(1, Ordering::Relaxed);
-            updates = resync(&shared);
+            guarded(|| resync(&shared, Vec::new()), || ());
         }
         COUNTERS.batches.fetch_add(1, Ordering::Relaxed);
-        let deferred = shared.report_deferred(updates);
-        drop(order);
-        deferred.run();
     }
 }
 
-/// Re-reads everything after lost events; the engine diffs the snapshot.
-fn resync(shared: &Shared) -> Vec<Update> {
+/// Runs `work`, or `recover` if it panicked.
+fn guarded<T>(work: impl FnOnce() -> T, recover: impl FnOnce() -> T) -> T {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|_| {
+        COUNTERS.panics.fetch_add(1, Ordering::Relaxed);
+        recover()
+    })
+}
+
+/// Applies what the kernel queued and reports it; true when events were lost.
+fn drain_and_report(shared: &Shared, events: &mut NlSocket) -> bool {
+    let mut lost = false;
+    let mut applied = 0;
+    let mut model = shared.model.lock();
+    while applied < MAX_BATCH {
+        match events.recv(false) {
+            Ok(datagram) => {
+                for message in parse::messages(datagram) {
+                    model.apply(&message);
+                    applied += 1;
+                }
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => lost = true,
+            Err(_) => break, // WouldBlock: drained
+        }
+    }
+    COUNTERS.events.fetch_add(applied as u64, Ordering::Relaxed);
+    if !lost {
+        let updates = model.take_updates();
+        shared.report_locked(model, updates);
+    }
+    lost
+}
+
+/// Re-reads everything (after lost events, or for a refresh) and reports
+/// the snapshot, which the engine diffs, followed by `then`.
+fn resync(shared: &Shared, then: Vec<Update>) {
     let (can_start, caps) = {
         let m = shared.model.lock();
         (m.can_start(), m.capabilities())
     };
     let fresh = read_all(&mut shared.requests.lock(), can_start, caps);
     let mut model = shared.model.lock();
-    match fresh {
+    let mut updates = match fresh {
         Ok(fresh) => {
             *model = fresh;
             vec![Update::Resync(model.snapshot())]
         }
         Err(_) => model.take_updates(),
-    }
+    };
+    updates.extend(then);
+    shared.report_locked(model, updates);
 }
 
 impl Source for NetlinkSource {
@@ -432,21 +451,32 @@ impl Source for NetlinkSource {
         }
     }
 
+    /// The link is down once the kernel acknowledged it: the model says so
+    /// at once, before the event arrives, so an open() right after sees a
+    /// link to start again, never the stale up state (SPEC §4.3). A stop
+    /// that failed is reported, so nothing waits for a down that never comes.
     fn stop(&self, identifier: &str) {
-        // A failed stop leaves the link as it is; sessions in Closing fall
-        // back to the link's real state when their timer ends.
-        if !self.delegate(identifier, false) {
-            let _ = self.set_up(identifier, false);
+        if self.delegate(identifier, false) {
+            return;
+        }
+        match self.set_up(identifier, false) {
+            Ok(true) => {
+                let mut model = self.shared.model.lock();
+                if let Some(index) = model.index_of(identifier) {
+                    model.mark_down(index);
+                }
+                let updates = model.take_updates();
+                self.shared.report_locked(model, updates);
+            }
+            Ok(false) => {}
+            Err(_) => self.shared.report(vec![Update::StopFailed {
+                id: identifier.to_owned(),
+            }]),
         }
     }
 
     fn refresh(&self) {
-        let order = self.shared.order.lock();
-        let mut updates = resync(&self.shared);
-        updates.push(Update::RefreshCompleted);
-        let deferred = self.shared.report_deferred(updates);
-        drop(order);
-        deferred.run();
+        resync(&self.shared, vec![Update::RefreshCompleted]);
     }
 
     /// Counters read within the last millisecond are reused: a session
@@ -470,10 +500,15 @@ impl Source for NetlinkSource {
             )
             .ok()?;
         let bytes = parse::link(&payload)?.bytes;
-        self.shared
-            .statistics
-            .lock()
-            .insert(index, (Instant::now(), bytes));
+        let mut cache = self.shared.statistics.lock();
+        // Only reads of the last millisecond are reused, so older ones (of
+        // links long gone among them) are dropped: the cache stays as small
+        // as one burst of opens, however many links come and go.
+        cache.retain(|_, (at, _)| at.elapsed() < STATISTICS_FRESH);
+        cache.insert(index, (Instant::now(), bytes));
+        COUNTERS
+            .cached_statistics
+            .store(cache.len() as u64, Ordering::Relaxed);
         Some(bytes)
     }
 }
@@ -491,4 +526,20 @@ pub fn link_counters(index: i32) -> Option<(u64, u64)> {
         )
         .ok()?;
     Some(parse::link(&payload)?.bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A batch that panics is recovered (the event thread then re-reads)
+    /// instead of ending live updates.
+    #[test]
+    fn a_panicking_batch_is_recovered() {
+        let before = COUNTERS.panics.load(Ordering::Relaxed);
+        let lost = guarded(|| -> bool { panic!("malformed state") }, || true);
+        assert!(lost, "recovery asks for a re-read");
+        assert_eq!(COUNTERS.panics.load(Ordering::Relaxed), before + 1);
+        assert!(!guarded(|| false, || true));
+    }
 }

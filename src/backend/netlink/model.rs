@@ -16,9 +16,6 @@ use crate::types::{Bearer, Capabilities, ConfigType, Purpose, StateFlags};
 pub const DEFAULT_NETWORK_ID: &str = "default";
 pub const DEFAULT_NETWORK_NAME: &str = "Default";
 
-const RT_SCOPE_LINK: u8 = 253;
-const RT_SCOPE_HOST: u8 = 254;
-
 struct Entry {
     link: Link,
     bearer: Bearer,
@@ -109,6 +106,17 @@ impl KernelModel {
         true
     }
 
+    /// The link was set down by us and the kernel acknowledged it: what the
+    /// coming RTM_NEWLINK will say (down, no carrier, no routes).
+    pub fn mark_down(&mut self, index: i32) {
+        let Some(entry) = self.links.get_mut(&index) else {
+            return;
+        };
+        entry.link.flags &= !((libc::IFF_UP | libc::IFF_RUNNING) as u32);
+        self.routes.retain(|r| r.2 != index);
+        self.dirty.insert(index);
+    }
+
     fn drop_link(&mut self, index: i32) -> bool {
         let Some(entry) = self.links.remove(&index) else {
             return false;
@@ -148,19 +156,21 @@ impl KernelModel {
         true
     }
 
-    /// SPEC §6: Active = up, running and an address (not only IPv6
-    /// link-local); Discovered = startable now; Defined = present but unusable.
+    /// SPEC §6: Active = up, running and an address of any scope;
+    /// Discovered = startable now; Defined = present but unusable.
     fn state(&self, index: i32) -> StateFlags {
         let Some(entry) = self.links.get(&index) else {
             return StateFlags::UNDEFINED;
         };
         let up = flag(entry.link.flags, libc::IFF_UP);
         let running = flag(entry.link.flags, libc::IFF_RUNNING);
-        let has_address = self.addresses.get(&index).is_some_and(|set| {
-            set.iter().any(|(ip, _, scope)| {
-                *scope != RT_SCOPE_HOST && !(ip.is_ipv6() && *scope == RT_SCOPE_LINK)
-            })
-        });
+        // Any address counts, an IPv6 link-local one included (compat: Qt 5
+        // does): a link is usable for the local network without a global
+        // address. Whether the internet is reachable is reachability's job.
+        let has_address = self
+            .addresses
+            .get(&index)
+            .is_some_and(|set| !set.is_empty());
         match (up, running, has_address) {
             (true, true, true) => StateFlags::ACTIVE,
             (true, true, false) => StateFlags::DISCOVERED,

@@ -2,24 +2,31 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
 
 use super::parse::{self, Message, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN};
 
-pub const RTMGRP_LINK: u32 = 0x1;
-pub const RTMGRP_IPV4_IFADDR: u32 = 0x10;
-pub const RTMGRP_IPV4_ROUTE: u32 = 0x40;
-pub const RTMGRP_IPV6_IFADDR: u32 = 0x100;
-pub const RTMGRP_IPV6_ROUTE: u32 = 0x400;
+pub(crate) const RTMGRP_LINK: u32 = 0x1;
+pub(crate) const RTMGRP_IPV4_IFADDR: u32 = 0x10;
+pub(crate) const RTMGRP_IPV4_ROUTE: u32 = 0x40;
+pub(crate) const RTMGRP_IPV6_IFADDR: u32 = 0x100;
+pub(crate) const RTMGRP_IPV6_ROUTE: u32 = 0x400;
 
 const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_ACK: u16 = 0x4;
 const NLM_F_DUMP: u16 = 0x300;
 const BUFFER: usize = 64 * 1024;
+/// How long a request waits for each datagram of its answer. The kernel
+/// answers in microseconds; a reply can still be lost (another process
+/// reading a shared socket after fork), and then the request must fail
+/// rather than block every later one behind the request lock.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct NlSocket {
     fd: OwnedFd,
     seq: u32,
     buf: Vec<u8>,
+    reply_timeout: Duration,
 }
 
 fn check(rc: libc::c_int) -> io::Result<libc::c_int> {
@@ -59,6 +66,7 @@ impl NlSocket {
             fd,
             seq: 0,
             buf: vec![0; BUFFER],
+            reply_timeout: REPLY_TIMEOUT,
         })
     }
 
@@ -101,6 +109,33 @@ impl NlSocket {
         Ok(self.seq)
     }
 
+    /// One datagram of a reply, or TimedOut after `reply_timeout`.
+    fn recv_reply(&mut self) -> io::Result<&[u8]> {
+        let deadline = Instant::now() + self.reply_timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let mut pfd = libc::pollfd {
+                fd: self.fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // Rounded up: poll must not wake before the deadline.
+            let ms = left.as_micros().div_ceil(1000).min(i32::MAX as u128) as libc::c_int;
+            // SAFETY: one valid pollfd.
+            match unsafe { libc::poll(&mut pfd, 1, ms) } {
+                0 => return Err(io::ErrorKind::TimedOut.into()),
+                n if n < 0 => {
+                    let e = io::Error::last_os_error();
+                    if e.kind() != io::ErrorKind::Interrupted {
+                        return Err(e);
+                    }
+                }
+                _ => break,
+            }
+        }
+        self.recv(false)
+    }
+
     /// One datagram. With `wait` false, WouldBlock when nothing is queued.
     /// ENOBUFS means the kernel dropped events for us.
     pub fn recv(&mut self, wait: bool) -> io::Result<&[u8]> {
@@ -129,7 +164,7 @@ impl NlSocket {
     pub fn request(&mut self, kind: u16, body: &[u8]) -> io::Result<()> {
         let seq = self.send(kind, NLM_F_ACK, body)?;
         loop {
-            let datagram = self.recv(true)?;
+            let datagram = self.recv_reply()?;
             for message in parse::messages(datagram) {
                 if message.seq == seq && message.kind == NLMSG_ERROR {
                     return match parse::error_code(message.payload) {
@@ -145,8 +180,13 @@ impl NlSocket {
     /// Sends a request whose answer is a single message of `answer` type.
     pub fn query(&mut self, kind: u16, body: &[u8], answer: u16) -> io::Result<Vec<u8>> {
         let seq = self.send(kind, 0, body)?;
+        self.answer(seq, answer)
+    }
+
+    /// Waits for the single `answer` message of request `seq`.
+    fn answer(&mut self, seq: u32, answer: u16) -> io::Result<Vec<u8>> {
         loop {
-            let datagram = self.recv(true)?;
+            let datagram = self.recv_reply()?;
             for message in parse::messages(datagram) {
                 if message.seq != seq {
                     continue;
@@ -173,7 +213,7 @@ impl NlSocket {
         let seq = self.send(kind, NLM_F_DUMP, body)?;
         let mut interrupted = false;
         loop {
-            let datagram = self.recv(true)?;
+            let datagram = self.recv_reply()?;
             for message in parse::messages(datagram) {
                 if message.seq != seq {
                     continue;
@@ -190,5 +230,54 @@ impl NlSocket {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reply that someone else read (a forked child sharing the socket)
+    /// makes the request fail after the timeout instead of blocking forever.
+    #[test]
+    fn a_lost_reply_times_out() {
+        let mut sock = NlSocket::open(0).expect("netlink socket");
+        sock.reply_timeout = Duration::from_millis(200);
+        // SAFETY: dup of our own open descriptor.
+        let thief = unsafe { OwnedFd::from_raw_fd(libc::dup(sock.fd())) };
+        let body = [
+            libc::AF_UNSPEC as u8,
+            0,
+            0,
+            0,
+            1,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        ];
+        let seq = sock.send(parse::RTM_GETLINK, 0, &body).unwrap();
+        let mut stolen = [0u8; 8192];
+        // SAFETY: reads into a local buffer of its size.
+        let n = unsafe {
+            libc::recv(
+                thief.as_raw_fd(),
+                stolen.as_mut_ptr().cast(),
+                stolen.len(),
+                0,
+            )
+        };
+        assert!(n > 0, "the reply arrived and was taken");
+        let started = Instant::now();
+        let err = sock.answer(seq, parse::RTM_NEWLINK).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(started.elapsed() >= Duration::from_millis(200));
     }
 }

@@ -666,7 +666,7 @@ impl Client {
             {
                 let (error, message) = errors::from_reply(name, text);
                 self.shared
-                    .report(vec![Update::StopFailed { id, error, message }]);
+                    .report(vec![Update::StopRefused { id, error, message }]);
             }
             Call::ActivateDevice(Some(done)) | Call::Disconnect(Some(done)) => {
                 done(Some(errors::from_reply(name, text)));
@@ -871,7 +871,7 @@ impl Client {
                     done(Some((SessionError::Unknown, why)))
                 }
                 Command::Refresh => self.shared.report(vec![Update::RefreshCompleted]),
-                Command::Deactivate(id) => self.shared.report(vec![Update::StopFailed {
+                Command::Deactivate(id) => self.shared.report(vec![Update::StopRefused {
                     id,
                     error: SessionError::Unknown,
                     message: why,
