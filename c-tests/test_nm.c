@@ -741,6 +741,23 @@ static void idle_sends_nothing(void) {
     CHECK_STR(out, "0");
 }
 
+/* A Bluetooth device and profile (tests/nm-mock/setups/bluetooth.json). */
+static void bluetooth_profile(void) {
+    start("networkmanager");
+    const char *bt = NM "/Settings/4";
+    CHECK_STR(name_of(bt), "Phone tethering");
+    qns_configuration *c = lookup(mgr, bt);
+    CHECK_EQ_INT(qns_configuration_bearer_type(c), QNS_BEARER_BLUETOOTH);
+    CHECK_EQ_INT(qns_configuration_state(c), QNS_STATE_FLAG_DISCOVERED);
+    qns_session *s = NULL;
+    CHECK_OK(qns_session_new(c, NULL, &s));
+    CHECK_OK(qns_session_open(s));
+    CHECK(qns_session_wait_for_opened(s, 10000));
+    CHECK_EQ_INT(qns_configuration_state(c), QNS_STATE_FLAG_ACTIVE);
+    qns_session_free(s);
+    qns_configuration_free(c);
+}
+
 /* Qt 5's generic identifier of an interface. */
 static const char *qt_id(const char *ifname) {
     static char buf[32];
@@ -885,6 +902,7 @@ static const nm_case cases[] = {
     {"metered_usage_policies", metered_usage_policies},
     {"scans_only_on_request", scans_only_on_request},
     {"idle_sends_nothing", idle_sends_nothing},
+    {"bluetooth_profile", bluetooth_profile},
     {"interfaces_in_a_namespace", interfaces_in_a_namespace},
     {"hostile_daemon", hostile_daemon},
 };
