@@ -4,7 +4,7 @@
 //! PrimaryConnection, a "Default" service network in NetworkManager's
 //! preference order, and the network status of SPEC §8.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::model::{AC_ACTIVATED, AC_ACTIVATING, Device, NmModel, Profile};
@@ -87,10 +87,32 @@ pub fn compute(model: &NmModel, read_interface: InterfaceReader<'_>) -> NmView {
         .map(|(path, _)| path)
         .collect();
     paths.sort_by_key(|p| creation_key(p));
+    // Sets of what the devices and active connections say, once per view
+    // (a burst of signals recomputes it; hundreds of profiles stay cheap).
+    let available: HashSet<&str> = model
+        .devices
+        .values()
+        .flat_map(|d| d.available.iter().map(String::as_str))
+        .collect();
+    let mut activity: HashMap<&str, (Option<&str>, bool)> = HashMap::new();
+    for (ac_path, ac) in &model.actives {
+        let entry = activity.entry(ac.connection.as_str()).or_default();
+        match ac.state {
+            AC_ACTIVATED => entry.0 = Some(ac_path.as_str()),
+            AC_ACTIVATING => entry.1 = true,
+            _ => {}
+        }
+    }
     let mut view = NmView::default();
     for path in &paths {
         let profile = &model.profiles[*path];
-        let (config, interface) = profile_view(model, path, profile, read_interface);
+        let (activated, activating) = activity.get(path.as_str()).copied().unwrap_or_default();
+        let facts = Facts {
+            available: available.contains(path.as_str()),
+            activated,
+            activating,
+        };
+        let (config, interface) = profile_view(model, path, profile, facts, read_interface);
         if let Some(name) = interface {
             view.interfaces.insert((*path).clone(), name);
         }
@@ -114,26 +136,28 @@ fn device_of<'a>(model: &'a NmModel, active: &str) -> Option<&'a Device> {
         .and_then(|d| model.devices.get(d))
 }
 
+/// What the devices and active connections say about one profile.
+#[derive(Clone, Copy)]
+struct Facts<'a> {
+    available: bool,
+    /// Its ACTIVATED active connection.
+    activated: Option<&'a str>,
+    activating: bool,
+}
+
 fn profile_view(
     model: &NmModel,
     path: &str,
     profile: &Profile,
+    facts: Facts<'_>,
     read_interface: InterfaceReader<'_>,
 ) -> (ConfigView, Option<String>) {
     let settings = profile.settings.as_ref().expect("only loaded profiles");
-    let mut activated = None;
-    let mut activating = false;
-    for (ac_path, ac) in model.actives_of(path) {
-        match ac.state {
-            AC_ACTIVATED => activated = Some(ac_path),
-            AC_ACTIVATING => activating = true,
-            _ => {}
-        }
-    }
-    let available = model
-        .devices
-        .values()
-        .any(|d| d.available.iter().any(|c| c == path));
+    let Facts {
+        available,
+        activated,
+        activating,
+    } = facts;
     let state = if activated.is_some() {
         StateFlags::ACTIVE
     } else if available || activating {
