@@ -741,6 +741,26 @@ static void idle_sends_nothing(void) {
     CHECK_STR(out, "0");
 }
 
+/* More profiles than the bus lets one connection wait for at once
+ * (tests/nm-mock/setups/300-profiles.json): all of them, in creation order. */
+static void many_profiles(void) {
+    setenv("QNS_EXCLUDE_INTERFACES", "1", 1);
+    start("networkmanager");
+    CHECK_EQ_INT(count_profiles(), 300);
+    qns_configuration_list *all = NULL;
+    CHECK_OK(qns_manager_all_configurations(mgr, 0, &all));
+    char expected[64];
+    for (size_t i = 0; i < 300 && i < qns_configuration_list_size(all); i++) {
+        snprintf(expected, sizeof expected, NM "/Settings/%zu", i + 1);
+        if (strcmp(cfg_id(qns_configuration_list_get(all, i)), expected) != 0) {
+            CHECK_STR(cfg_id(qns_configuration_list_get(all, i)), expected);
+            break;
+        }
+    }
+    qns_configuration_list_free(all);
+    CHECK_STR(name_of(NM "/Settings/300"), "Profile 296");
+}
+
 /* A Bluetooth device and profile (tests/nm-mock/setups/bluetooth.json). */
 static void bluetooth_profile(void) {
     start("networkmanager");
@@ -902,6 +922,7 @@ static const nm_case cases[] = {
     {"metered_usage_policies", metered_usage_policies},
     {"scans_only_on_request", scans_only_on_request},
     {"idle_sends_nothing", idle_sends_nothing},
+    {"many_profiles", many_profiles},
     {"bluetooth_profile", bluetooth_profile},
     {"interfaces_in_a_namespace", interfaces_in_a_namespace},
     {"hostile_daemon", hostile_daemon},

@@ -10,7 +10,7 @@
 //! timeout is the nearest deadline (a call's, the restart grace, a
 //! reconnection attempt), so an idle process has no wake-ups at all.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -48,6 +48,10 @@ const SCAN_INTERVAL: Duration = Duration::from_secs(10);
 /// inotify event on the socket's directory tries at once.
 const RECONNECT_FIRST: Duration = Duration::from_millis(100);
 const RECONNECT_MAX: Duration = Duration::from_secs(60);
+
+/// GetSettings calls outstanding at once (pipelined, within the bus's limit
+/// of pending replies per connection).
+const SETTINGS_IN_FLIGHT: usize = 32;
 
 /// Capabilities besides start/stop (which needs network-control).
 const BASE_CAPABILITIES: Capabilities = Capabilities::APPLICATION_LEVEL_ROAMING
@@ -93,8 +97,12 @@ struct Daemon {
     owner: String,
     /// GetManagedObjects is outstanding.
     objects_pending: bool,
-    /// Profiles whose GetSettings is outstanding.
-    settings_pending: HashSet<String>,
+    /// GetSettings requests not answered yet, by profile (queued or sent).
+    settings_pending: HashMap<String, u32>,
+    /// Profiles waiting for a GetSettings slot.
+    settings_queue: VecDeque<String>,
+    /// GetSettings calls sent and not answered.
+    settings_in_flight: usize,
     /// A full view was loaded at least once.
     loaded_once: bool,
     rules: Vec<String>,
@@ -372,7 +380,9 @@ impl Client {
         self.daemon = Some(Daemon {
             owner,
             objects_pending: false,
-            settings_pending: HashSet::new(),
+            settings_pending: HashMap::new(),
+            settings_queue: VecDeque::new(),
+            settings_in_flight: 0,
             loaded_once: false,
             rules,
             permissions: None,
@@ -416,19 +426,44 @@ impl Client {
         }
     }
 
+    /// Queues a GetSettings; at most SETTINGS_IN_FLIGHT are outstanding at
+    /// once (the bus limits a connection's pending replies: 128 by default).
     fn ask_settings(&mut self, path: &str) {
-        let (Some(bus), Some(daemon)) = (&self.bus, &mut self.daemon) else {
+        let Some(daemon) = &mut self.daemon else {
             return;
         };
-        if let Some(s) = bus.call(
-            &daemon.owner,
-            path,
-            model::PROFILE_IFACE,
-            "GetSettings",
-            |m| m,
-        ) {
-            daemon.settings_pending.insert(path.to_owned());
-            self.expect(s, Call::Settings(path.to_owned()), READ_TIMEOUT);
+        *daemon.settings_pending.entry(path.to_owned()).or_default() += 1;
+        daemon.settings_queue.push_back(path.to_owned());
+        self.send_settings_requests();
+    }
+
+    fn send_settings_requests(&mut self) {
+        loop {
+            let (Some(bus), Some(daemon)) = (&self.bus, &mut self.daemon) else {
+                return;
+            };
+            if daemon.settings_in_flight >= SETTINGS_IN_FLIGHT {
+                return;
+            }
+            let Some(path) = daemon.settings_queue.pop_front() else {
+                return;
+            };
+            match bus.call(
+                &daemon.owner,
+                &path,
+                model::PROFILE_IFACE,
+                "GetSettings",
+                |m| m,
+            ) {
+                Some(s) => {
+                    daemon.settings_in_flight += 1;
+                    self.expect(s, Call::Settings(path), READ_TIMEOUT);
+                }
+                None => {
+                    self.model.profiles.remove(&path);
+                    self.settings_done(&path);
+                }
+            }
         }
     }
 
@@ -493,11 +528,24 @@ impl Client {
         }
     }
 
+    /// A GetSettings came back: its slot goes to the next one queued.
+    fn settings_answered(&mut self) {
+        if let Some(d) = &mut self.daemon {
+            d.settings_in_flight = d.settings_in_flight.saturating_sub(1);
+        }
+        self.send_settings_requests();
+    }
+
     fn settings_done(&mut self, path: &str) {
         let Some(daemon) = &mut self.daemon else {
             return;
         };
-        daemon.settings_pending.remove(path);
+        if let Some(n) = daemon.settings_pending.get_mut(path) {
+            *n -= 1;
+            if *n == 0 {
+                daemon.settings_pending.remove(path);
+            }
+        }
         if daemon.settings_pending.is_empty() && !daemon.objects_pending {
             daemon.loaded_once = true;
             self.loaded();
@@ -594,6 +642,7 @@ impl Client {
             },
             Call::Objects if !stale => self.objects_loaded(args.first()),
             Call::Settings(path) if !stale => {
+                self.settings_answered();
                 match args.first().and_then(Settings::parse) {
                     Some(settings) => {
                         if let Some(p) = self.model.profiles.get_mut(&path) {
@@ -653,6 +702,14 @@ impl Client {
             Call::NameOwner => self.no_daemon(),
             Call::Objects if !stale => self.load_failed(),
             Call::Settings(path) if !stale => {
+                self.settings_answered();
+                if name == "org.freedesktop.DBus.Error.LimitsExceeded" {
+                    // The bus is full for now: ask again when a slot frees.
+                    if let Some(d) = &mut self.daemon {
+                        d.settings_queue.push_back(path);
+                    }
+                    return;
+                }
                 self.model.profiles.remove(&path);
                 self.settings_done(&path);
             }
