@@ -27,7 +27,7 @@ use super::value::{self, Value};
 use super::views::{self, NmView};
 use crate::backend::netlink::{DEFAULT_NETWORK_ID, Done};
 use crate::backend::{NetworkStatus, Snapshot, Update};
-use crate::engine::record::ConfigView;
+use crate::engine::record::{ConfigView, InterfaceInfo};
 use crate::types::{Capabilities, SessionError};
 
 const NM_NAME: &str = "org.freedesktop.NetworkManager";
@@ -153,6 +153,9 @@ pub struct Client {
     failed: HashSet<String>,
     dirty: bool,
     with_netlink: bool,
+    /// Kernel interfaces of active devices as last read (see view()); any
+    /// news about a device reads them again.
+    interfaces: std::cell::RefCell<HashMap<String, Option<Arc<InterfaceInfo>>>>,
 }
 
 impl Client {
@@ -177,6 +180,7 @@ impl Client {
             failed: HashSet::new(),
             dirty: false,
             with_netlink,
+            interfaces: Default::default(),
         }
     }
 
@@ -485,6 +489,7 @@ impl Client {
             done(Some((SessionError::Unknown, Some(why.to_owned()))));
         }
         self.model = NmModel::default();
+        self.interfaces.borrow_mut().clear();
         self.failed.clear();
         self.shared.links.lock().clear();
         self.shared.interfaces.lock().clear();
@@ -745,6 +750,7 @@ impl Client {
         };
         // Keep what GetSettings said before (a refresh re-reads it anyway).
         let old = std::mem::take(&mut self.model);
+        self.interfaces.borrow_mut().clear();
         for (path, interfaces) in objects.entries() {
             self.model.apply_object(path, interfaces);
         }
@@ -799,11 +805,19 @@ impl Client {
         if sender != daemon.owner || daemon.objects_pending && !daemon.loaded_once {
             return;
         }
+        if interface == OBJECT_MANAGER {
+            // An object came or went (a device, perhaps): read the kernel's
+            // interfaces anew.
+            self.interfaces.borrow_mut().clear();
+        }
         match (interface.as_str(), member.as_str()) {
             (PROPERTIES, "PropertiesChanged") => {
                 if let (Some(iface), Some(changed)) =
                     (args.first().and_then(Value::as_str), args.get(1))
                 {
+                    if self.model.devices.contains_key(&path) {
+                        self.interfaces.borrow_mut().clear();
+                    }
                     self.model.apply_properties(&path, iface, changed, false);
                     self.check_active_failure(&path);
                     self.dirty = true;
@@ -855,6 +869,7 @@ impl Client {
                 ) {
                     d.state = state;
                     d.last_reason = args.get(2).and_then(Value::as_u32).unwrap_or(0);
+                    self.interfaces.borrow_mut().clear();
                     self.dirty = true;
                 }
             }
@@ -1065,7 +1080,12 @@ impl Client {
 
     fn view(&self) -> NmView {
         let mut view = views::compute(&self.model, &|name| {
-            super::interface::read(name).map(Arc::new)
+            // The kernel is asked once per interface until a device changes.
+            self.interfaces
+                .borrow_mut()
+                .entry(name.to_owned())
+                .or_insert_with(|| super::interface::read(name).map(Arc::new))
+                .clone()
         });
         if !self.default_claimed {
             view.configurations
