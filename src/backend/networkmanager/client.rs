@@ -815,7 +815,12 @@ impl Client {
                 if let (Some(iface), Some(changed)) =
                     (args.first().and_then(Value::as_str), args.get(1))
                 {
-                    if self.model.devices.contains_key(&path) {
+                    // A device's or an IP configuration's news: addresses may
+                    // have changed.
+                    if self.model.devices.contains_key(&path)
+                        || path.contains("/IP4Config/")
+                        || path.contains("/IP6Config/")
+                    {
                         self.interfaces.borrow_mut().clear();
                     }
                     self.model.apply_properties(&path, iface, changed, false);
