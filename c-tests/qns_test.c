@@ -72,6 +72,18 @@ void watch_manager(trace *t, qns_manager *m) {
     CHECK_OK(qns_manager_on_update_completed(m, on_update, t, NULL, NULL));
 }
 
+static void on_reach(void *ud, qns_manager *m, int v) { (void)m, trace_add(ud, "reach:%d", v); }
+static void on_portal(void *ud, qns_manager *m, bool v) { (void)m, trace_add(ud, "portal:%d", v); }
+static void on_medium(void *ud, qns_manager *m, int v) { (void)m, trace_add(ud, "medium:%d", v); }
+static void on_metered(void *ud, qns_manager *m, bool v) { (void)m, trace_add(ud, "metered:%d", v); }
+
+void watch_network_info(trace *t, qns_manager *m) {
+    CHECK_OK(qns_manager_on_reachability_changed(m, on_reach, t, NULL, NULL));
+    CHECK_OK(qns_manager_on_captive_portal_changed(m, on_portal, t, NULL, NULL));
+    CHECK_OK(qns_manager_on_transport_medium_changed(m, on_medium, t, NULL, NULL));
+    CHECK_OK(qns_manager_on_metered_changed(m, on_metered, t, NULL, NULL));
+}
+
 /* Exposed for tests that want the preferred-configuration recorder. */
 void watch_preferred(trace *t, qns_session *s, uint64_t *token) {
     CHECK_OK(qns_session_on_preferred_configuration_changed(s, on_preferred, t, NULL, token));

@@ -58,6 +58,9 @@ const char *trace_take(trace *t);
 /* Records every signal of a session / manager into t. */
 void watch_session(trace *t, qns_session *s);
 void watch_manager(trace *t, qns_manager *m);
+/* Records reachability/captive portal/medium/metered changes (SPEC §8) as
+ * "reach:N portal:B medium:N metered:B". */
+void watch_network_info(trace *t, qns_manager *m);
 /* Records preferredConfigurationChanged (turns application-level roaming on). */
 void watch_preferred(trace *t, qns_session *s, uint64_t *token);
 /* Dispatches the default loop until nothing is pending; returns how many ran. */

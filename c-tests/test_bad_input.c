@@ -19,6 +19,7 @@ static void usage_cb(void *ud, qns_session *s, unsigned v) { (void)ud, (void)s, 
 static void cfg_cb(void *ud, qns_manager *m, const qns_configuration *c) { (void)ud, (void)m, (void)c; }
 static void online_cb(void *ud, qns_manager *m, bool b) { (void)ud, (void)m, (void)b; }
 static void mgr_cb(void *ud, qns_manager *m) { (void)ud, (void)m; }
+static void value_cb(void *ud, qns_manager *m, int v) { (void)ud, (void)m, (void)v; }
 
 static void globals(void) {
     CHECK_STR(qns_status_str(99), "unknown status");
@@ -119,6 +120,41 @@ static void managers(void) {
     CHECK_EQ_INT(qns_manager_on_configuration_changed(m, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK_EQ_INT(qns_manager_on_online_state_changed(m, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
     CHECK_EQ_INT(qns_manager_on_update_completed(m, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    qns_manager_free(m);
+}
+
+/* SPEC §8: QNetworkInformation's values and the connectivity check. */
+static void network_information(void) {
+    CHECK_EQ_INT(qns_manager_reachability(NULL), QNS_REACHABILITY_UNKNOWN);
+    CHECK(!qns_manager_is_behind_captive_portal(NULL));
+    CHECK_EQ_INT(qns_manager_transport_medium(NULL), QNS_TRANSPORT_UNKNOWN);
+    CHECK(!qns_manager_is_metered(NULL));
+    CHECK_EQ_INT(qns_manager_on_reachability_changed(NULL, value_cb, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_on_captive_portal_changed(NULL, online_cb, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_on_transport_medium_changed(NULL, value_cb, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_on_metered_changed(NULL, online_cb, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(NULL, "http://192.0.2.1/", NULL), QNS_ERR_NULL_ARGUMENT);
+    qns_manager *m = NULL;
+    CHECK_OK(qns_manager_new(NULL, &m));
+    CHECK_EQ_INT(qns_manager_on_reachability_changed(m, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_on_captive_portal_changed(m, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_on_transport_medium_changed(m, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_on_metered_changed(m, NULL, NULL, NULL, NULL), QNS_ERR_NULL_ARGUMENT);
+    /* URLs: a status for each kind of wrong, never a hang. */
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "https://example.com/", NULL), QNS_ERR_UNSUPPORTED);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "ftp://example.com/", NULL), QNS_ERR_UNSUPPORTED);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "example.com", NULL), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "http://", NULL), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "http://a b/", NULL), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "http://h:99999/", NULL), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "http://u:p@h/", NULL), QNS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, BAD_UTF8, NULL), QNS_ERR_INVALID_UTF8);
+    CHECK_EQ_INT(qns_manager_set_connectivity_check(m, "http://h/", BAD_UTF8), QNS_ERR_INVALID_UTF8);
+    /* Valid ones, and off again (the simulated backend has no check). */
+    CHECK_OK(qns_manager_set_connectivity_check(m, "http://192.0.2.1:8080/generate_204", NULL));
+    CHECK_OK(qns_manager_set_connectivity_check(m, "http://[2001:db8::1]/x", "ok"));
+    CHECK_OK(qns_manager_set_connectivity_check(m, NULL, NULL));
+    CHECK_OK(qns_manager_set_connectivity_check(m, "", NULL));
     qns_manager_free(m);
 }
 
@@ -388,6 +424,7 @@ int main(void) {
     RUN(loops);
     RUN(configurations);
     RUN(managers);
+    RUN(network_information);
     RUN(sessions);
     RUN(interfaces);
     RUN(sockets);

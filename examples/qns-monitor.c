@@ -76,6 +76,16 @@ static const char *describe(const qns_configuration *c) {
     return b;
 }
 
+static const char *reachability_name(int r) {
+    static const char *names[] = {"Unknown", "Disconnected", "Local", "Site", "Online"};
+    return r >= 0 && r < 5 ? names[r] : "?";
+}
+
+static const char *medium_name(int t) {
+    static const char *names[] = {"Unknown", "Ethernet", "Cellular", "WiFi", "Bluetooth"};
+    return t >= 0 && t < 5 ? names[t] : "?";
+}
+
 static void print_snapshot(qns_manager *m) {
     qns_configuration_list *all = NULL;
     if (qns_manager_all_configurations(m, 0, &all) != QNS_OK)
@@ -103,6 +113,10 @@ static void print_snapshot(qns_manager *m) {
            caps & QNS_CAPABILITY_DATA_STATISTICS ? " DataStatistics" : "",
            caps & QNS_CAPABILITY_NETWORK_SESSION_REQUIRED ? " NetworkSessionRequired" : "");
     qns_configuration_free(def);
+    printf("reachability: %s\ncaptive portal: %s\ntransport: %s\nmetered: %s\n",
+           reachability_name(qns_manager_reachability(m)),
+           qns_manager_is_behind_captive_portal(m) ? "yes" : "no",
+           medium_name(qns_manager_transport_medium(m)), qns_manager_is_metered(m) ? "yes" : "no");
 }
 
 /* Manager signals. */
@@ -114,6 +128,10 @@ static void on_changed(void *ud, qns_manager *m, const qns_configuration *c) {
 }
 static void on_online(void *ud, qns_manager *m, bool online) { (void)ud, (void)m; say("manager: onlineStateChanged(%s)", online ? "true" : "false"); }
 static void on_update(void *ud, qns_manager *m) { (void)ud, (void)m; say("manager: updateCompleted()"); }
+static void on_reach(void *ud, qns_manager *m, int r) { (void)ud, (void)m; say("manager: reachabilityChanged(%s)", reachability_name(r)); }
+static void on_portal(void *ud, qns_manager *m, bool b) { (void)ud, (void)m; say("manager: isBehindCaptivePortalChanged(%s)", b ? "true" : "false"); }
+static void on_medium(void *ud, qns_manager *m, int t) { (void)ud, (void)m; say("manager: transportMediumChanged(%s)", medium_name(t)); }
+static void on_metered(void *ud, qns_manager *m, bool b) { (void)ud, (void)m; say("manager: isMeteredChanged(%s)", b ? "true" : "false"); }
 
 /* Session signals. */
 static void on_state(void *ud, qns_session *s, int st) { (void)ud, (void)s; say("session: stateChanged(%s)", state_name(st)); }
@@ -262,6 +280,10 @@ int main(int argc, char **argv) {
     qns_manager_on_configuration_changed(m, on_changed, NULL, NULL, NULL);
     qns_manager_on_online_state_changed(m, on_online, NULL, NULL, NULL);
     qns_manager_on_update_completed(m, on_update, NULL, NULL, NULL);
+    qns_manager_on_reachability_changed(m, on_reach, NULL, NULL, NULL);
+    qns_manager_on_captive_portal_changed(m, on_portal, NULL, NULL, NULL);
+    qns_manager_on_transport_medium_changed(m, on_medium, NULL, NULL, NULL);
+    qns_manager_on_metered_changed(m, on_metered, NULL, NULL, NULL);
 
     if (!no_open) {
         qns_configuration *cfg = NULL;

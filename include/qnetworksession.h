@@ -232,6 +232,9 @@ typedef enum qns_status {
   // This process was forked after the library started: only the parent
   // may use it (the child has none of its threads). exec() first.
   QNS_ERR_FORKED = 15,
+  // A valid value this library does not support (an https:// URL: it
+  // carries no TLS).
+  QNS_ERR_UNSUPPORTED = 16,
 } qns_status;
 
 // A configuration (opaque). Thread-safe; every handle to the same record
@@ -268,6 +271,13 @@ typedef void (*qns_manager_online_cb)(void *user_data, struct qns_manager *manag
 
 // updateCompleted().
 typedef void (*qns_manager_cb)(void *user_data, struct qns_manager *manager);
+
+// reachabilityChanged (a QNS_REACHABILITY_* value) and
+// transportMediumChanged (a QNS_TRANSPORT_* value).
+typedef void (*qns_manager_value_cb)(void *user_data, struct qns_manager *manager, int value);
+
+// isBehindCaptivePortalChanged and isMeteredChanged.
+typedef void (*qns_manager_flag_cb)(void *user_data, struct qns_manager *manager, bool value);
 
 // stateChanged(state): state is a QNS_STATE_* value.
 typedef void (*qns_session_state_cb)(void *user_data, struct qns_session *session, int state);
@@ -575,6 +585,70 @@ enum qns_status qns_manager_on_update_completed(const struct qns_manager *manage
                                                 void *user_data,
                                                 qns_destroy_cb destroy,
                                                 uint64_t *token);
+
+// QNetworkInformation::reachability(): QNS_REACHABILITY_UNKNOWN (the backend
+// cannot tell), _DISCONNECTED (nothing Active), _LOCAL (link-local
+// addresses only), _SITE (a wider network but no internet: no default
+// route, or the connectivity check failed or found a captive portal),
+// _ONLINE. isOnline() is Qt 5's weaker "some interface is up". Unknown for NULL.
+int qns_manager_reachability(const struct qns_manager *manager);
+
+// QNetworkInformation::isBehindCaptivePortal(): the connectivity check was
+// redirected or got an unexpected page (netlink), or NetworkManager says
+// PORTAL. false for NULL.
+bool qns_manager_is_behind_captive_portal(const struct qns_manager *manager);
+
+// QNetworkInformation::transportMedium(): QNS_TRANSPORT_* of the default
+// configuration (its bearer's family; NetworkManager: the primary
+// connection's device). Unknown for NULL or without a default.
+int qns_manager_transport_medium(const struct qns_manager *manager);
+
+// QNetworkInformation::isMetered(): the default configuration is metered
+// (NetworkManager: its Metered property). false for NULL.
+bool qns_manager_is_metered(const struct qns_manager *manager);
+
+// Turns the optional connectivity check on for the whole process (all
+// managers): an HTTP GET of `url` on every default-route change (and every
+// 5 minutes while there is one), done on its own thread, never delaying a
+// callback. 204, or 200 with `expected_body` (NULL: an empty body), keeps
+// Online; a redirect or another page means a captive portal; no answer in
+// 5 s, an error, or DNS failure means Site. Until the first answer for the
+// current route, reachability is Site. NULL or "" turns it off. Plain
+// http:// only (no TLS). Also set by QNS_CONNECTIVITY_URL at start.
+// netlink only: NetworkManager runs its own check (its Connectivity).
+// QNS_ERR_INVALID_ARGUMENT for a malformed URL, QNS_ERR_UNSUPPORTED for
+// https and other schemes, QNS_ERR_INVALID_UTF8. Thread: any.
+enum qns_status qns_manager_set_connectivity_check(const struct qns_manager *manager,
+                                                   const char *url,
+                                                   const char *expected_body);
+
+// reachabilityChanged(reachability): only on an actual change.
+enum qns_status qns_manager_on_reachability_changed(const struct qns_manager *manager,
+                                                    qns_manager_value_cb callback,
+                                                    void *user_data,
+                                                    qns_destroy_cb destroy,
+                                                    uint64_t *token);
+
+// isBehindCaptivePortalChanged(state): only on an actual change.
+enum qns_status qns_manager_on_captive_portal_changed(const struct qns_manager *manager,
+                                                      qns_manager_flag_cb callback,
+                                                      void *user_data,
+                                                      qns_destroy_cb destroy,
+                                                      uint64_t *token);
+
+// transportMediumChanged(medium): only on an actual change.
+enum qns_status qns_manager_on_transport_medium_changed(const struct qns_manager *manager,
+                                                        qns_manager_value_cb callback,
+                                                        void *user_data,
+                                                        qns_destroy_cb destroy,
+                                                        uint64_t *token);
+
+// isMeteredChanged(metered): only on an actual change.
+enum qns_status qns_manager_on_metered_changed(const struct qns_manager *manager,
+                                               qns_manager_flag_cb callback,
+                                               void *user_data,
+                                               qns_destroy_cb destroy,
+                                               uint64_t *token);
 
 // A session on `configuration` (NULL or unknown: an inert session in state
 // Invalid with error InvalidConfiguration, SPEC §4.1) delivering to `lp`

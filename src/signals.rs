@@ -14,7 +14,7 @@ use std::sync::{Arc, LazyLock};
 use parking_lot::{Condvar, Mutex};
 
 use crate::engine::record::Record;
-use crate::types::{SessionError, State, UsagePolicies};
+use crate::types::{Reachability, SessionError, State, TransportMedium, UsagePolicies};
 
 /// Which signal a connection listens to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +31,10 @@ pub enum Signal {
     ConfigurationChanged,
     OnlineStateChanged,
     UpdateCompleted,
+    ReachabilityChanged,
+    CaptivePortalChanged,
+    TransportMediumChanged,
+    MeteredChanged,
 }
 
 impl Signal {
@@ -63,6 +67,10 @@ pub enum Payload {
     ConfigurationChanged(Arc<Record>),
     Online(bool),
     UpdateCompleted,
+    Reachability(Reachability),
+    CaptivePortal(bool),
+    TransportMedium(TransportMedium),
+    Metered(bool),
 }
 
 impl Payload {
@@ -80,6 +88,10 @@ impl Payload {
             Payload::ConfigurationChanged(_) => Signal::ConfigurationChanged,
             Payload::Online(_) => Signal::OnlineStateChanged,
             Payload::UpdateCompleted => Signal::UpdateCompleted,
+            Payload::Reachability(_) => Signal::ReachabilityChanged,
+            Payload::CaptivePortal(_) => Signal::CaptivePortalChanged,
+            Payload::TransportMedium(_) => Signal::TransportMediumChanged,
+            Payload::Metered(_) => Signal::MeteredChanged,
         }
     }
 }

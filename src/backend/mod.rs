@@ -153,6 +153,10 @@ pub trait Source: Send + Sync {
     fn refresh(&self);
     /// (received, sent) byte counters of an access point's interface.
     fn statistics(&self, identifier: &str) -> Option<(u64, u64)>;
+    /// Turns the optional connectivity check (SPEC §8) on with this
+    /// configuration, or off with None. Sources with their own notion of
+    /// connectivity (NetworkManager) or none (simulated) ignore it.
+    fn set_connectivity_check(&self, _check: Option<crate::connectivity::CheckConfig>) {}
 }
 
 /// The sources that make up the running backend, in precedence order: the

@@ -105,6 +105,11 @@ impl Manager {
         engine().lock().capabilities
     }
 
+    /// Reachability, captive portal, transport medium, metered (SPEC §8).
+    pub fn network_info(&self) -> super::NetworkInfo {
+        engine().lock().network_info
+    }
+
     /// Asks the backend to re-read; updateCompleted follows.
     pub fn update_configurations(&self) {
         engine().with(|st, fx| st.request_refresh(fx));

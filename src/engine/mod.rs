@@ -10,6 +10,7 @@ mod registry;
 mod roaming;
 mod session;
 mod state;
+mod status;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -24,6 +25,7 @@ pub use session::SessionCallError;
 pub use state::{EngineState, USER_CHOICE_ID};
 
 pub use record::Record;
+pub use status::NetworkInfo;
 
 pub struct Engine {
     state: Mutex<EngineState>,
@@ -97,6 +99,12 @@ pub fn engine() -> &'static Engine {
                 Deferred::new(move || effects.run())
             }));
         }
+        // An invalid QNS_CONNECTIVITY_URL leaves the check off.
+        if let Ok(url) = std::env::var("QNS_CONNECTIVITY_URL")
+            && let Ok(check) = crate::connectivity::CheckConfig::new(&url)
+        {
+            engine.set_connectivity_check(Some(check));
+        }
     });
     engine
 }
@@ -158,6 +166,13 @@ impl Engine {
             .sources
             .get(record.source)?
             .statistics(&record.identifier())
+    }
+
+    /// The optional connectivity check for every source (SPEC §8).
+    pub fn set_connectivity_check(&self, check: Option<crate::connectivity::CheckConfig>) {
+        for source in &self.backend.sources {
+            source.set_connectivity_check(check.clone());
+        }
     }
 
     /// A source reports changes; returns effects to run after the caller

@@ -47,6 +47,7 @@ impl EngineState {
         self.refresh_service_networks();
         self.refresh_user_choice();
         self.refresh_online();
+        self.refresh_network_info();
     }
 
     fn source_mut(&mut self, source: SourceId) -> &mut SourceState {

@@ -38,6 +38,8 @@ pub struct EngineState {
     pub(super) changed: HashSet<u64>,
     /// Manager signals of the operation in progress (see emit_to_managers).
     pub(super) manager_outbox: Vec<crate::signals::Payload>,
+    /// Reachability and the rest, as last derived (SPEC §8).
+    pub(super) network_info: super::status::NetworkInfo,
 }
 
 /// One source's opinions besides its records.
@@ -219,6 +221,7 @@ impl EngineState {
             next_serial: 0,
             changed: HashSet::new(),
             manager_outbox: Vec::new(),
+            network_info: Default::default(),
         };
         // No manager exists yet, so this emits nothing.
         let mut fx = super::Effects::default();

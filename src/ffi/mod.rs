@@ -12,6 +12,7 @@ pub mod constants;
 pub mod event_loop;
 pub mod interface;
 pub mod manager;
+pub mod network_info;
 pub mod session;
 pub mod simulated;
 pub mod socket;
@@ -58,6 +59,9 @@ pub enum qns_status {
     /// This process was forked after the library started: only the parent
     /// may use it (the child has none of its threads). exec() first.
     QNS_ERR_FORKED = 15,
+    /// A valid value this library does not support (an https:// URL: it
+    /// carries no TLS).
+    QNS_ERR_UNSUPPORTED = 16,
 }
 
 pub use qns_status::*;
@@ -82,6 +86,7 @@ pub extern "C" fn qns_status_str(status: c_int) -> *const c_char {
         13 => b"the operating system refused\0",
         14 => b"internal error\0",
         15 => b"the process forked after the library started; only the parent may use it\0",
+        16 => b"not supported by this library\0",
         _ => b"unknown status\0",
     };
     text.as_ptr().cast()

@@ -9,6 +9,7 @@ pub mod identity;
 mod manager;
 mod model;
 mod parse;
+mod reachability;
 mod socket;
 
 use std::collections::HashMap;
@@ -20,10 +21,12 @@ use std::time::{Duration, Instant};
 use parking_lot::{Mutex, MutexGuard};
 
 use super::{Sink, Snapshot, Source, Update};
+use crate::connectivity::{CheckConfig, Checker, Outcome};
 use crate::types::{Capabilities, SessionError};
-pub use manager::{Done, LinkManager, NetlinkOptions, Outcome};
+pub use manager::{Done, LinkManager, NetlinkOptions};
 use model::KernelModel;
 pub use model::{DEFAULT_NETWORK_ID, DEFAULT_NETWORK_NAME};
+use reachability::CheckAction;
 use socket::NlSocket;
 
 /// Counters for benchmarks and diagnostics.
@@ -69,6 +72,8 @@ struct Shared {
     sink: OnceLock<Sink>,
     /// Subordinate mode (see manager.rs); None: standalone.
     manager: Option<Arc<dyn LinkManager>>,
+    /// The optional connectivity check (SPEC §8), while configured.
+    checker: Mutex<Option<Checker>>,
 }
 
 impl Shared {
@@ -108,13 +113,32 @@ impl Shared {
     /// Reports while the model is still locked, so reports reach the engine
     /// in the order the model changed (the event thread and a command may
     /// both report); what the report caused runs after unlocking.
-    fn report_locked(&self, model: MutexGuard<'_, KernelModel>, updates: Vec<Update>) {
-        let deferred = match self.sink.get() {
-            Some(sink) => sink.report_deferred(self.subordinate(updates)),
-            None => return,
-        };
+    fn report_locked(&self, mut model: MutexGuard<'_, KernelModel>, updates: Vec<Update>) {
+        let action = model.check_action.take();
+        let deferred = self
+            .sink
+            .get()
+            .map(|sink| sink.report_deferred(self.subordinate(updates)));
         drop(model);
-        deferred.run();
+        if let Some(deferred) = deferred {
+            deferred.run();
+        }
+        if let Some(action) = action
+            && let Some(checker) = self.checker.lock().as_ref()
+        {
+            match action {
+                CheckAction::Changed(generation) => checker.network_changed(generation),
+                CheckAction::Lost(generation) => checker.network_lost(generation),
+            }
+        }
+    }
+
+    /// A check finished: its verdict, if still about the current route.
+    fn check_finished(&self, generation: u64, outcome: Outcome) {
+        let mut model = self.model.lock();
+        if let Some(update) = model.check_result(generation, outcome) {
+            self.report_locked(model, vec![update]);
+        }
     }
 }
 
@@ -256,6 +280,7 @@ impl NetlinkSource {
                 events: Mutex::new(Some(events)),
                 sink: OnceLock::new(),
                 manager: options.manager,
+                checker: Mutex::new(None),
             }),
         })
     }
@@ -392,7 +417,9 @@ fn resync(shared: &Shared, then: Vec<Update>) {
     let fresh = read_all(&mut shared.requests.lock(), can_start, caps);
     let mut model = shared.model.lock();
     let mut updates = match fresh {
-        Ok(fresh) => {
+        Ok(mut fresh) => {
+            // The check is about the route, not about what was re-read.
+            fresh.check = std::mem::take(&mut model.check);
             *model = fresh;
             vec![Update::Resync(model.snapshot())]
         }
@@ -477,6 +504,30 @@ impl Source for NetlinkSource {
 
     fn refresh(&self) {
         resync(&self.shared, vec![Update::RefreshCompleted]);
+    }
+
+    /// The checker exists only while a URL is configured. It is installed
+    /// before the model asks for a check, and an old one is dropped (which
+    /// joins its thread) holding no lock its callback takes.
+    fn set_connectivity_check(&self, check: Option<CheckConfig>) {
+        let checker = check.and_then(|config| {
+            let shared = Arc::downgrade(&self.shared);
+            Checker::new(
+                config,
+                Box::new(move |generation, outcome| {
+                    if let Some(shared) = shared.upgrade() {
+                        shared.check_finished(generation, outcome);
+                    }
+                }),
+            )
+            .ok()
+        });
+        let enabled = checker.is_some();
+        let old = std::mem::replace(&mut *self.shared.checker.lock(), checker);
+        drop(old);
+        let mut model = self.shared.model.lock();
+        let update = model.set_check_enabled(enabled);
+        self.shared.report_locked(model, vec![update]);
     }
 
     /// Counters read within the last millisecond are reused: a session

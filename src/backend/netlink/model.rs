@@ -8,9 +8,13 @@ use std::sync::Arc;
 use super::bearer::{bearer_of, preference_class};
 use super::identity::generic_identifier;
 use super::parse::{self, Address, DefaultRoute, Link, Message};
-use crate::backend::{Snapshot, Update};
+use super::reachability::{CheckAction, CheckState, RouteKey};
+use crate::backend::{NetworkStatus, Snapshot, Update};
 use crate::engine::record::{ConfigView, InterfaceAddress, InterfaceInfo};
-use crate::types::{Bearer, Capabilities, ConfigType, Purpose, StateFlags};
+use crate::types::{Bearer, Capabilities, ConfigType, Purpose, Reachability, StateFlags};
+
+const RT_SCOPE_UNIVERSE: u8 = 0;
+const RT_SCOPE_LINK: u8 = 253;
 
 /// Identifier and name of the synthesized service network of all interfaces.
 pub const DEFAULT_NETWORK_ID: &str = "default";
@@ -34,6 +38,10 @@ pub struct KernelModel {
     /// The process may set links up and down (CAP_NET_ADMIN).
     can_start: bool,
     capabilities: Capabilities,
+    /// The optional connectivity check's view of the default route.
+    pub check: CheckState,
+    /// What the checker must be told, taken by the source after a batch.
+    pub check_action: Option<CheckAction>,
 }
 
 fn flag(flags: u32, bit: libc::c_int) -> bool {
@@ -51,6 +59,8 @@ impl KernelModel {
             removed: Vec::new(),
             can_start,
             capabilities,
+            check: CheckState::default(),
+            check_action: None,
         }
     }
 
@@ -238,6 +248,64 @@ impl KernelModel {
             .map(|r| r.2)
     }
 
+    /// SPEC §8 from the kernel's view alone, and the default route that
+    /// makes it Online (what the connectivity check checks).
+    fn kernel_reachability(&self) -> (Reachability, Option<RouteKey>) {
+        let active: Vec<i32> = self
+            .links
+            .keys()
+            .copied()
+            .filter(|i| self.state(*i).is_active())
+            .collect();
+        if active.is_empty() {
+            return (Reachability::Disconnected, None);
+        }
+        let has_scope = |index: &i32, wanted: fn(u8) -> bool| {
+            self.addresses
+                .get(index)
+                .is_some_and(|set| set.iter().any(|(_, _, scope)| wanted(*scope)))
+        };
+        let online_route = self.routes.iter().find(|(_, _, index)| {
+            active.contains(index) && has_scope(index, |s| s == RT_SCOPE_UNIVERSE)
+        });
+        if let Some(route) = online_route {
+            return (Reachability::Online, Some(*route));
+        }
+        if active.iter().any(|i| has_scope(i, |s| s < RT_SCOPE_LINK)) {
+            (Reachability::Site, None)
+        } else {
+            (Reachability::Local, None)
+        }
+    }
+
+    /// The status to report; a new default route also queues a check.
+    fn status(&mut self) -> NetworkStatus {
+        let (kernel, route) = self.kernel_reachability();
+        if let Some(action) = self.check.follow(route) {
+            self.check_action = Some(action);
+        }
+        self.check.apply(kernel)
+    }
+
+    /// A connectivity check result: the status update it makes, if it is
+    /// about the current default route.
+    pub fn check_result(
+        &mut self,
+        generation: u64,
+        outcome: crate::connectivity::Outcome,
+    ) -> Option<Update> {
+        if !self.check.record(generation, outcome) {
+            return None;
+        }
+        Some(Update::Status(Some(self.status())))
+    }
+
+    /// The check was turned on or off: the status it gives now.
+    pub fn set_check_enabled(&mut self, enabled: bool) -> Update {
+        self.check.set_enabled(enabled);
+        Update::Status(Some(self.status()))
+    }
+
     /// Members of "Default": by best default-route metric, then wired >
     /// WLAN > cellular > other, then index.
     fn default_network(&self) -> ConfigView {
@@ -275,7 +343,7 @@ impl KernelModel {
             configurations,
             default_id: self.default_index().map(generic_identifier),
             capabilities: Some(self.capabilities),
-            status: None,
+            status: Some(self.status()),
         }
     }
 
@@ -293,6 +361,7 @@ impl KernelModel {
         updates.push(Update::Default(
             self.default_index().map(generic_identifier),
         ));
+        updates.push(Update::Status(Some(self.status())));
         updates
     }
 
