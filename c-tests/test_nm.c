@@ -741,6 +741,53 @@ static void idle_sends_nothing(void) {
     CHECK_STR(out, "0");
 }
 
+/* SPEC §8 from NetworkManager: reachability from State, captive portal
+ * from Connectivity, transport from the primary connection's device type,
+ * metered from Metered; each signal only on an actual change. */
+static void network_status(void) {
+    start("networkmanager");
+    trace n = {{0}};
+    watch_network_info(&n, mgr);
+    CHECK_EQ_INT(qns_manager_reachability(mgr), QNS_REACHABILITY_ONLINE);
+    CHECK(!qns_manager_is_behind_captive_portal(mgr));
+    CHECK_EQ_INT(qns_manager_transport_medium(mgr), QNS_TRANSPORT_ETHERNET);
+    CHECK(!qns_manager_is_metered(mgr));
+    mockctl("connectivity 2"); /* PORTAL */
+    EXPECT_SETTLED(&n, "portal:1");
+    CHECK(qns_manager_is_behind_captive_portal(mgr));
+    CHECK_EQ_INT(qns_manager_reachability(mgr), QNS_REACHABILITY_ONLINE);
+    mockctl("connectivity 4");
+    EXPECT_SETTLED(&n, "portal:0");
+    const struct {
+        int nm_state, reachability;
+    } states[] = {{60, QNS_REACHABILITY_SITE},         {50, QNS_REACHABILITY_LOCAL},
+                  {20, QNS_REACHABILITY_DISCONNECTED}, {30, QNS_REACHABILITY_DISCONNECTED},
+                  {40, QNS_REACHABILITY_UNKNOWN},      {70, QNS_REACHABILITY_ONLINE}};
+    int before = QNS_REACHABILITY_ONLINE;
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
+        mockctl("state %d", states[i].nm_state);
+        char expected[32] = "";
+        if (states[i].reachability != before)
+            snprintf(expected, sizeof expected, "reach:%d", states[i].reachability);
+        EXPECT_SETTLED(&n, expected);
+        CHECK_EQ_INT(qns_manager_reachability(mgr), states[i].reachability);
+        before = states[i].reachability;
+    }
+    /* The profile becomes metered: its device, then the manager, say so. */
+    mockctl("update " WIRED_UUID " metered=1");
+    EXPECT_SETTLED(&n, "metered:1");
+    CHECK(qns_manager_is_metered(mgr));
+    mockctl("update " WIRED_UUID " metered=2");
+    EXPECT_SETTLED(&n, "metered:0");
+    /* The primary connection moves to Wi-Fi. */
+    mockctl("activate " HOME_UUID);
+    settle();
+    trace_take(&n);
+    mockctl("set-primary " HOME_UUID);
+    EXPECT_SETTLED(&n, "medium:3");
+    CHECK_EQ_INT(qns_manager_transport_medium(mgr), QNS_TRANSPORT_WIFI);
+}
+
 /* More profiles than the bus lets one connection wait for at once
  * (tests/nm-mock/setups/300-profiles.json): all of them, in creation order. */
 static void many_profiles(void) {
@@ -774,6 +821,10 @@ static void bluetooth_profile(void) {
     CHECK_OK(qns_session_open(s));
     CHECK(qns_session_wait_for_opened(s, 10000));
     CHECK_EQ_INT(qns_configuration_state(c), QNS_STATE_FLAG_ACTIVE);
+    /* Tethering becomes the primary connection: transport Bluetooth. */
+    mockctl("set-primary 0b0f6f8e-5f0c-4a36-9d0e-7c1a4c6e1b01");
+    settle();
+    CHECK_EQ_INT(qns_manager_transport_medium(mgr), QNS_TRANSPORT_BLUETOOTH);
     qns_session_free(s);
     qns_configuration_free(c);
 }
@@ -922,6 +973,7 @@ static const nm_case cases[] = {
     {"metered_usage_policies", metered_usage_policies},
     {"scans_only_on_request", scans_only_on_request},
     {"idle_sends_nothing", idle_sends_nothing},
+    {"network_status", network_status},
     {"many_profiles", many_profiles},
     {"bluetooth_profile", bluetooth_profile},
     {"interfaces_in_a_namespace", interfaces_in_a_namespace},
