@@ -17,6 +17,10 @@ pub type Outcome = Option<(SessionError, Option<String>)>;
 /// Called once, from any thread, when the manager answered.
 pub type Done = Box<dyn FnOnce(Outcome) + Send>;
 
+/// Called from the netlink source's threads, some of them with its model
+/// locked (reports keep their order that way): an implementation answers
+/// from its own state under its own short lock and never calls back into
+/// the netlink source from these methods.
 pub trait LinkManager: Send + Sync {
     /// The manager decides the default configuration and the synthesized
     /// "Default" service network now (it runs).
