@@ -152,6 +152,9 @@ pub struct Client {
     /// Active connections whose failure was reported.
     failed: HashSet<String>,
     dirty: bool,
+    /// Failed activations to report after the view of the same batch.
+    failures: Vec<Update>,
+    link_failures: Vec<(Done, (SessionError, Option<String>))>,
     with_netlink: bool,
     /// Kernel interfaces of active devices as last read (see view()); any
     /// news about a device reads them again.
@@ -179,6 +182,8 @@ impl Client {
             link_waiters: HashMap::new(),
             failed: HashSet::new(),
             dirty: false,
+            failures: Vec::new(),
+            link_failures: Vec::new(),
             with_netlink,
             interfaces: Default::default(),
         }
@@ -194,6 +199,13 @@ impl Client {
             if self.dirty {
                 self.dirty = false;
                 self.publish();
+            }
+            if !self.failures.is_empty() {
+                let failures = std::mem::take(&mut self.failures);
+                self.shared.report(failures);
+            }
+            for (done, failure) in std::mem::take(&mut self.link_failures) {
+                done(Some(failure));
             }
             let now = Instant::now();
             let timeout = self
@@ -485,9 +497,7 @@ impl Client {
         for p in orphans {
             self.failed_call(p, "org.freedesktop.DBus.Error.NoReply", why);
         }
-        for (_, done) in self.link_waiters.drain() {
-            done(Some((SessionError::Unknown, Some(why.to_owned()))));
-        }
+        let waiters: Vec<Done> = self.link_waiters.drain().map(|(_, d)| d).collect();
         self.model = NmModel::default();
         self.interfaces.borrow_mut().clear();
         self.failed.clear();
@@ -495,6 +505,9 @@ impl Client {
         self.shared.interfaces.lock().clear();
         if self.shared.netlink.get().is_some() {
             self.shared.reannounce_netlink();
+        }
+        for done in waiters {
+            done(Some((SessionError::Unknown, Some(why.to_owned()))));
         }
         if self.refresh_owed {
             self.refresh_owed = false;
@@ -921,14 +934,21 @@ impl Client {
             .map_or(0, |d| d.last_reason);
         let (error, message) = errors::from_reasons(reason, device_reason);
         if let Some(done) = self.link_waiters.remove(path) {
-            done(Some((error, message.clone())));
+            // After this batch's view too (the device's record must no
+            // longer look like it is being activated).
+            self.link_failures.push((done, (error, message.clone())));
+            self.dirty = true;
         }
         if self.model.profiles.contains_key(&ac.connection) {
-            self.shared.report(vec![Update::StartFailed {
+            // Reported with the view this batch produces, after it: an
+            // application that opens again at once must find the profile
+            // startable, not still "being activated".
+            self.failures.push(Update::StartFailed {
                 id: ac.connection.clone(),
                 error,
                 message,
-            }]);
+            });
+            self.dirty = true;
         }
     }
 
@@ -1205,6 +1225,7 @@ impl Client {
             updates.push(Update::Capabilities(caps));
         }
         self.publish_tables(&view);
+        updates.append(&mut self.failures);
         self.shared.report(updates);
     }
 
