@@ -218,6 +218,80 @@ static void release_waits_for_running_callback(bool by_disconnect) {
 static void free_waits_for_a_running_callback(void) { release_waits_for_running_callback(false); }
 static void disconnect_waits_for_a_running_callback(void) { release_waits_for_running_callback(true); }
 
+/* Found by the fuzzer: a disconnect in progress on a third thread took the
+ * connection off the session's list, and a free on this thread then
+ * returned while its callback still ran. */
+struct disconnector {
+    uint64_t token;
+    atomic_bool started;
+};
+
+static void *disconnect_now(void *arg) {
+    struct disconnector *d = arg;
+    atomic_store(&d->started, true);
+    qns_disconnect(d->token); /* blocks until the callback returns */
+    return NULL;
+}
+
+static void free_waits_for_a_callback_another_thread_is_disconnecting(void) {
+    CHECK_OK(qns_sim_add_access_point("ap", "AP", QNS_BEARER_ETHERNET, QNS_STATE_FLAG_ACTIVE));
+    qns_loop *lp = NULL;
+    CHECK_OK(qns_loop_new_threaded(&lp));
+    qns_configuration *c = lookup(mgr, "ap");
+    qns_session *s = NULL;
+    CHECK_OK(qns_session_new(c, lp, &s));
+    qns_configuration_free(c);
+    atomic_store(&released, false);
+    atomic_store(&late_callbacks, 0);
+    atomic_store(&destroyed, 0);
+    struct disconnector d = {0, false};
+    CHECK_OK(qns_session_on_state_changed(s, slow_state_cb, NULL, count_destroyed, &d.token));
+    CHECK_OK(qns_sim_set_state("ap", QNS_STATE_FLAG_DISCOVERED));
+    double t0 = now_ms();
+    while (!atomic_load(&in_callback) && now_ms() - t0 < 5000)
+        sleep_ms(1);
+    CHECK(atomic_load(&in_callback));
+    pthread_t x;
+    pthread_create(&x, NULL, disconnect_now, &d);
+    while (!atomic_load(&d.started))
+        sleep_ms(1);
+    sleep_ms(20); /* the disconnect is waiting now */
+    qns_session_free(s);
+    atomic_store(&released, true);
+    CHECK_EQ_INT(atomic_load(&in_callback), 0);
+    pthread_join(x, NULL);
+    CHECK_EQ_INT(atomic_load(&late_callbacks), 0);
+    CHECK_EQ_INT(atomic_load(&destroyed), 1);
+    qns_loop_free(lp);
+}
+
+/* Found by the fuzzer: qns_loop_quit on a threaded loop ended its thread
+ * for good. Quit is for qns_loop_run, which a threaded loop never is. */
+static void count_state(void *ud, qns_session *s, int state) {
+    (void)s, (void)state;
+    atomic_fetch_add((atomic_int *)ud, 1);
+}
+
+static void quit_leaves_a_threaded_loop_running(void) {
+    CHECK_OK(qns_sim_add_access_point("ap", "AP", QNS_BEARER_ETHERNET, QNS_STATE_FLAG_ACTIVE));
+    qns_loop *lp = NULL;
+    CHECK_OK(qns_loop_new_threaded(&lp));
+    qns_configuration *c = lookup(mgr, "ap");
+    qns_session *s = NULL;
+    CHECK_OK(qns_session_new(c, lp, &s));
+    qns_configuration_free(c);
+    atomic_int changes = 0;
+    CHECK_OK(qns_session_on_state_changed(s, count_state, &changes, NULL, NULL));
+    CHECK_EQ_INT(qns_loop_quit(lp), QNS_ERR_WRONG_STATE);
+    CHECK_OK(qns_sim_set_state("ap", QNS_STATE_FLAG_DISCOVERED));
+    double t0 = now_ms();
+    while (atomic_load(&changes) == 0 && now_ms() - t0 < 5000)
+        sleep_ms(1);
+    CHECK_EQ_INT(atomic_load(&changes), 1);
+    qns_session_free(s);
+    qns_loop_free(lp);
+}
+
 /* From inside its own callback, free returns at once (no self-deadlock). */
 static void free_self_in_state(void *ud, qns_session *s, int state) {
     (void)state;
@@ -370,6 +444,8 @@ int main(void) {
     RUN(quit_in_callback_does_not_make_a_nested_wait_spin);
     RUN(free_waits_for_a_running_callback);
     RUN(disconnect_waits_for_a_running_callback);
+    RUN(free_waits_for_a_callback_another_thread_is_disconnecting);
+    RUN(quit_leaves_a_threaded_loop_running);
     RUN(free_from_own_callback_returns);
     RUN(fork_child_is_refused_and_parent_undisturbed);
     RUN(truncation_keeps_utf8_whole);

@@ -456,7 +456,10 @@ enum qns_status qns_loop_dispatch(const struct qns_loop *lp, int timeout_ms, siz
 // while another thread dispatches this loop.
 enum qns_status qns_loop_run(const struct qns_loop *lp);
 
-// Makes qns_loop_run return (after the callback running now, if any).
+// Makes qns_loop_run return (after the callback running now, if any): the
+// run in progress, or else the next one. Nothing else: a dispatch or a
+// waitForOpened never returns early because of it. QNS_ERR_WRONG_STATE on a
+// threaded loop (it is never run; qns_loop_free stops its thread).
 // Thread: any, including a callback.
 enum qns_status qns_loop_quit(const struct qns_loop *lp);
 

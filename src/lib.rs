@@ -5,6 +5,7 @@
 //! `engine` + `event_loop` (logic, loops) -> `backend` trait <- backends.
 
 pub mod backend;
+mod clock;
 pub mod connectivity;
 pub mod engine;
 pub mod event_loop;

@@ -164,6 +164,11 @@ impl Connection {
         self.state.fetch_or(DEAD, Ordering::AcqRel);
     }
 
+    /// A delivery of it is running (on some thread) right now.
+    pub fn is_running(&self) -> bool {
+        self.state.load(Ordering::Acquire) & RUNNING != 0
+    }
+
     pub fn is_alive(&self) -> bool {
         self.state.load(Ordering::Acquire) & DEAD == 0
     }

@@ -2,7 +2,8 @@
 # Runs inside one private network namespace (benches/compare-qt5 starts it):
 # the same work for both programs, alternating, raw results into $OUT.
 set -euo pipefail
-OURS=$1 QT=$2 OUT=$3
+OURS=$1 QT=$2 OUT=$3 FLOOR=$4
+SIZES=${QNS_COMPARE_SIZES:-10 100 1000 5000}
 IDLE=${QNS_COMPARE_IDLE_SECONDS:-60}
 QT_DEFAULT_CHANGES=${QNS_COMPARE_QT_DEFAULT_CHANGES:-10}
 
@@ -19,7 +20,7 @@ make_cmp0() {
   sleep 0.2
 }
 
-interfaces() { # N: ifb devices besides cmp0
+interfaces() { # N: ifb devices besides cmp0 and its peer
   ip -o link show | awk -F': ' '{print $2}' | grep '^ifb' | sed 's/^/link del /' > /tmp/qns-cmp-del.batch || true
   [ -s /tmp/qns-cmp-del.batch ] && ip -batch /tmp/qns-cmp-del.batch
   seq 1 "$1" | sed 's/^/link add ifb/; s/$/ type ifb/' > /tmp/qns-cmp-add.batch
@@ -43,13 +44,20 @@ done
 echo "latency of Qt at its default 10 s poll ($QT_DEFAULT_CHANGES changes, up to 10 s each)..." >&2
 "$QT" latency link "$QT_DEFAULT_CHANGES" 30000 > "$OUT/latency-link-qtdefault.txt"
 
-echo "start-up..." >&2
-for n in 10 100 1000; do
-  interfaces $((n - 1))
-  : > "$OUT/startup-$n-ours.txt"; : > "$OUT/startup-$n-qt.txt"
+echo "latency and start-up against the number of links ($SIZES)..." >&2
+for n in $SIZES; do
+  interfaces $((n - 2))
+  sleep 0.5
+  : > "$OUT/links-$n-ours.txt"; : > "$OUT/links-$n-qt100.txt"
+  for half in 1 2; do
+    "$OURS" latency addr 60 >> "$OUT/links-$n-ours.txt"
+    QT_BEARER_POLL_TIMEOUT=100 "$QT" latency addr 16 5000 >> "$OUT/links-$n-qt100.txt"
+  done
+  : > "$OUT/startup-$n-ours.txt"; : > "$OUT/startup-$n-qt.txt"; : > "$OUT/startup-$n-floor.txt"
   for run in 1 2 3 4 5; do
     "$OURS" startup >> "$OUT/startup-$n-ours.txt"
     "$QT" startup >> "$OUT/startup-$n-qt.txt"
+    "$FLOOR" >> "$OUT/startup-$n-floor.txt"
   done
 done
 

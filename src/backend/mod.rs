@@ -46,6 +46,14 @@ pub enum Update {
     Upsert(ConfigView),
     /// A configuration disappeared.
     Remove(String),
+    /// Only addresses of a configuration's interface changed (added: true),
+    /// in order: the rest of its last view stands. A source with many
+    /// addresses on one interface reports a change in the size of the
+    /// change, not of the list.
+    Addresses {
+        id: String,
+        changes: Vec<(crate::engine::record::InterfaceAddress, bool)>,
+    },
     /// The source's whole view (after lost events, or a refresh): the engine
     /// diffs it against this source's records only.
     Resync(Snapshot),
@@ -153,6 +161,13 @@ pub trait Source: Send + Sync {
     fn refresh(&self);
     /// (received, sent) byte counters of an access point's interface.
     fn statistics(&self, identifier: &str) -> Option<(u64, u64)>;
+    /// How long counters read from it may stand for a later read: a
+    /// session's baseline at open() then comes from the record's last read
+    /// under the same lock hold, without a second trip to the source. Zero
+    /// (the default): every baseline is a fresh read.
+    fn statistics_reuse(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
     /// Turns the optional connectivity check (SPEC §8) on with this
     /// configuration, or off with None. Sources with their own notion of
     /// connectivity (NetworkManager) or none (simulated) ignore it.

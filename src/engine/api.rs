@@ -37,6 +37,7 @@ impl Manager {
                 ManagerData {
                     lp: lp.clone(),
                     connections: Vec::new(),
+                    leaving: Vec::new(),
                 },
             );
             id
@@ -61,7 +62,7 @@ impl Manager {
     pub fn release(&self) {
         engine().with(|st, fx| {
             if let Some(m) = st.managers.remove(&self.id) {
-                st.drop_connections(m.connections, fx);
+                st.drop_connections(m.connections, m.leaving, fx);
                 fx.released_loops.push(m.lp);
             }
         });
@@ -334,7 +335,10 @@ impl Session {
         }) else {
             return (0, 0);
         };
+        let read_at = crate::clock::Tick::now();
         let now = engine().statistics(&record).unwrap_or((0, 0));
+        // The next open() may take its baseline from this read.
+        record.data.lock().counters = Some((read_at, now));
         let base = stats.base.unwrap_or(now);
         (
             stats.carried.0 + now.0.saturating_sub(base.0),

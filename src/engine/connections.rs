@@ -3,7 +3,7 @@
 //! A signal is matched against the connections that exist when it is emitted
 //! (as a Qt queued connection is) and queued to the emitter's loop.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use super::Effects;
 use super::state::{EngineState, Owner};
@@ -57,21 +57,33 @@ impl EngineState {
     }
 
     /// Ends a connection; queued deliveries of it are discarded. Returns false
-    /// for an unknown or already ended token.
+    /// for an unknown or already ended token. Until its running callback (on
+    /// another thread) returns, the object remembers it, so that freeing the
+    /// object meanwhile waits for it too (SPEC §5).
     pub(crate) fn disconnect(&mut self, token: u64, fx: &mut Effects) -> bool {
         let Some(owner) = self.tokens.remove(&token) else {
             return false;
         };
-        let list = match owner {
-            Owner::Session(id) => self.sessions.get_mut(&id).map(|s| &mut s.connections),
-            Owner::Manager(id) => self.managers.get_mut(&id).map(|m| &mut m.connections),
+        let lists = match owner {
+            Owner::Session(id) => self
+                .sessions
+                .get_mut(&id)
+                .map(|s| (&mut s.connections, &mut s.leaving)),
+            Owner::Manager(id) => self
+                .managers
+                .get_mut(&id)
+                .map(|m| (&mut m.connections, &mut m.leaving)),
         };
-        let Some(list) = list else { return false };
+        let Some((list, leaving)) = lists else {
+            return false;
+        };
         if let Some(pos) = list.iter().position(|c| c.token == token) {
             // remove, not swap_remove: callbacks of one signal run in the
             // order they were registered.
             let conn = list.remove(pos);
             conn.kill();
+            leaving.retain(|w| w.upgrade().is_some_and(|c| c.is_running()));
+            leaving.push(Arc::downgrade(&conn));
             fx.garbage.push(conn);
         }
         true
@@ -106,12 +118,20 @@ impl EngineState {
         true
     }
 
-    /// Ends every connection of an object being freed.
-    pub(super) fn drop_connections(&mut self, connections: Vec<Arc<Connection>>, fx: &mut Effects) {
+    /// Ends every connection of an object being freed, and waits (in
+    /// Effects::run) for those still running, including ones another thread
+    /// is disconnecting.
+    pub(super) fn drop_connections(
+        &mut self,
+        connections: Vec<Arc<Connection>>,
+        leaving: Vec<Weak<Connection>>,
+        fx: &mut Effects,
+    ) {
         for conn in connections {
             self.tokens.remove(&conn.token);
             conn.kill();
             fx.garbage.push(conn);
         }
+        fx.garbage.extend(leaving.iter().filter_map(Weak::upgrade));
     }
 }

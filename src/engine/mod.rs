@@ -11,6 +11,7 @@ mod roaming;
 mod session;
 mod state;
 mod status;
+mod tally;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -85,7 +86,11 @@ pub fn engine() -> &'static Engine {
         let name = chosen_backend_name(&guard);
         let backend = backend::create(&name);
         *guard = Some(name);
-        let snapshots = backend.sources.iter().map(|s| s.snapshot()).collect();
+        let snapshots = backend
+            .sources
+            .iter()
+            .map(|s| (s.snapshot(), s.statistics_reuse()))
+            .collect();
         Engine {
             state: Mutex::new(EngineState::new(snapshots)),
             backend,
@@ -220,6 +225,18 @@ pub struct Effects {
 
 impl Effects {
     pub fn run(self) {
+        if self.commands.is_empty()
+            && self.garbage.is_empty()
+            && self.poke.is_empty()
+            && self.released_loops.is_empty()
+        {
+            // The common case (an open or close that queued nothing for
+            // anyone but itself): only waiters to wake, if any wait.
+            if self.progress {
+                running().progress.notify_all();
+            }
+            return;
+        }
         let Effects {
             commands,
             garbage,
@@ -275,8 +292,10 @@ impl Engine {
                 record,
                 previous,
             } => {
+                let read_at = crate::clock::Tick::now();
                 let now = self.statistics(&record).unwrap_or((0, 0));
                 let before = previous.and_then(|p| self.statistics(&p));
+                record.data.lock().counters = Some((read_at, now));
                 self.with(|st, _| st.set_statistics_baseline(session, &record, now, before));
             }
         }

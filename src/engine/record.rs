@@ -2,6 +2,7 @@
 //! backend reports. A C `qns_configuration*` is an `Arc<Record>`, so every
 //! handle sees changes at once and equality is record identity (SPEC §2).
 
+use crate::clock::Tick;
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
@@ -113,6 +114,9 @@ pub struct RecordData {
     /// yet reported it down (nor that the stop failed): an Active state is
     /// stale, so an open() starts it again instead of trusting it.
     pub stopping: bool,
+    /// The interface's (received, sent) counters as last read, and when: a
+    /// baseline taken within the source's reuse window comes from here.
+    pub counters: Option<(Tick, (u64, u64))>,
 }
 
 impl Record {
@@ -138,6 +142,7 @@ impl Record {
                 open_count: 0,
                 started_by_us: false,
                 stopping: false,
+                counters: None,
             }),
         })
     }

@@ -5,17 +5,19 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::Effects;
-use super::record::{ConfigView, Record};
+use super::record::{ConfigView, InterfaceAddress, Record};
 use super::state::{EngineState, SourceState, USER_CHOICE_ID};
+use super::tally::Look;
 use crate::backend::{Snapshot, SourceId, Update};
 use crate::signals::Payload;
-use crate::types::{Bearer, Capabilities, ConfigType, StateFlags};
+use crate::types::{Capabilities, ConfigType, StateFlags};
 
 impl EngineState {
     pub(crate) fn apply_update(&mut self, source: SourceId, update: Update, fx: &mut Effects) {
         match update {
             Update::Upsert(view) => self.upsert(source, view),
             Update::Remove(id) => self.remove(source, &id),
+            Update::Addresses { id, changes } => self.change_addresses(source, &id, changes),
             Update::Resync(snapshot) => self.resync(source, snapshot),
             Update::Default(id) => self.source_mut(source).default_id = id,
             Update::Capabilities(caps) => self.set_capabilities(source, caps),
@@ -100,9 +102,17 @@ impl EngineState {
                 return; // another source's identifier
             }
             if existing.kind == view.kind {
-                let state = self.state_for(&view);
+                let before = Look::of(&existing);
+                if existing.kind == ConfigType::ServiceNetwork {
+                    let old = existing.data.lock().children.clone();
+                    if old != view.children {
+                        self.index_network(&existing, &old, &view.children);
+                    }
+                }
+                let state = self.state_for(&existing, &view);
                 let aliases_before = existing.data.lock().aliases.clone();
                 let change = existing.apply_view(&view, state);
+                self.track(&existing, Some(before), Some(Look::of(&existing)));
                 if aliases_before != view.aliases {
                     self.unindex_aliases(&aliases_before, &existing);
                     self.index_aliases(&existing);
@@ -118,14 +128,50 @@ impl EngineState {
             // A configuration cannot change its type: it is a new one.
             self.remove(source, &view.identifier);
         }
-        let state = self.state_for(&view);
         self.next_serial += 1;
         let record = Record::new(self.next_serial, source, &view);
+        if record.kind == ConfigType::ServiceNetwork {
+            self.index_network(&record, &[], &view.children);
+        }
+        let state = self.state_for(&record, &view);
         record.data.lock().state = state;
         self.records.push(record.clone());
         self.by_id.insert(view.identifier.clone(), record.clone());
+        self.track(&record, None, Some(Look::of(&record)));
         self.index_aliases(&record);
         self.emit_to_managers(Payload::ConfigurationAdded(record));
+    }
+
+    /// Address changes of an interface, applied to the record's list in
+    /// place (kept in order, as the source's views list them); the C
+    /// handles of the interface already given out keep their copy.
+    fn change_addresses(
+        &mut self,
+        source: SourceId,
+        id: &str,
+        changes: Vec<(InterfaceAddress, bool)>,
+    ) {
+        let Some(record) = self.owned_by(source, id) else {
+            return;
+        };
+        let mut d = record.data.lock();
+        let Some(info) = d.interface.as_mut() else {
+            return;
+        };
+        let list = &mut Arc::make_mut(info).addresses;
+        for (address, added) in changes {
+            let key = (address.ip, address.prefix_length);
+            let found = list.binary_search_by(|a| (a.ip, a.prefix_length).cmp(&key));
+            match (found, added) {
+                (Ok(at) | Err(at), true) => list.insert(at, address),
+                (Ok(at), false) => {
+                    list.remove(at);
+                }
+                (Err(_), false) => {}
+            }
+        }
+        drop(d);
+        self.changed.insert(record.serial);
     }
 
     fn index_aliases(&mut self, record: &Arc<Record>) {
@@ -156,6 +202,11 @@ impl EngineState {
         self.unindex_aliases(&aliases, &record);
         self.records.retain(|r| !Arc::ptr_eq(r, &record));
         self.changed.insert(record.serial);
+        self.track(&record, Some(Look::of(&record)), None);
+        if record.kind == ConfigType::ServiceNetwork {
+            let children = record.data.lock().children.clone();
+            self.unindex_network(&record, &children);
+        }
         {
             let mut d = record.data.lock();
             d.valid = false;
@@ -174,6 +225,7 @@ impl EngineState {
             return;
         };
         self.by_id.remove(from);
+        self.rename_member(from, to);
         record.set_identifier(to);
         self.by_id.insert(to.to_owned(), record.clone());
         for s in &mut self.sources {
@@ -231,57 +283,49 @@ impl EngineState {
         state.status = snapshot.status;
     }
 
-    fn state_for(&self, view: &ConfigView) -> StateFlags {
+    /// A service network is as available as its best member (counted in
+    /// the tally, which index_network set up for its member list).
+    fn state_for(&self, record: &Record, view: &ConfigView) -> StateFlags {
         match view.kind {
-            ConfigType::ServiceNetwork => self.service_state(&view.children),
+            ConfigType::ServiceNetwork => self.tally.network(record.serial).network_state(),
             _ => view.state,
         }
     }
 
-    /// A service network is as available as its best member.
-    fn service_state(&self, children: &[String]) -> StateFlags {
-        let states: Vec<StateFlags> = children
-            .iter()
-            .filter_map(|id| self.by_id.get(id))
-            .map(|r| r.state())
-            .collect();
-        if states.iter().any(|s| s.is_active()) {
-            StateFlags::ACTIVE
-        } else if states.iter().any(|s| s.is_discovered()) {
-            StateFlags::DISCOVERED
-        } else if !states.is_empty() {
-            StateFlags::DEFINED
-        } else {
-            StateFlags::UNDEFINED
-        }
-    }
-
+    /// Service networks whose members changed take their new state, in
+    /// creation order (one listed by another passes its change on).
     fn refresh_service_networks(&mut self) {
-        let networks: Vec<Arc<Record>> = self
-            .records
-            .iter()
-            .filter(|r| r.kind == ConfigType::ServiceNetwork)
-            .cloned()
-            .collect();
-        for network in networks {
-            let children = network.data.lock().children.clone();
-            let state = self.service_state(&children);
+        // A cycle of networks listing each other must not spin.
+        let mut budget = 4 * self.tally.touched.len() + 16;
+        while let Some(serial) = self.tally.touched.pop_first() {
+            budget = match budget.checked_sub(1) {
+                Some(b) => b,
+                None => break,
+            };
+            self.touched_networks.insert(serial);
+            let Some(network) = self.tally.network_record(serial) else {
+                continue;
+            };
+            let state = self.tally.network(serial).network_state();
+            let before = Look::of(&network);
             let changed = {
                 let mut d = network.data.lock();
                 std::mem::replace(&mut d.state, state) != state
             };
             if changed {
+                self.track(&network, Some(before), Some(Look::of(&network)));
                 self.changed.insert(network.serial);
                 self.emit_to_managers(Payload::ConfigurationChanged(network));
             }
         }
+        self.tally.touched.clear();
     }
 
     /// UserChoice is Discovered while anything is at least Discovered, else
     /// Defined (compat: Qt's defaultConfiguration test wants exactly that,
     /// never Active), whether or not it is the backend's default.
     fn refresh_user_choice(&mut self) {
-        let state = if self.records.iter().any(|r| r.state().is_discovered()) {
+        let state = if self.tally.all.any_discovered() {
             StateFlags::DISCOVERED
         } else {
             StateFlags::DEFINED
@@ -295,7 +339,7 @@ impl EngineState {
     /// isOnline() as Qt documents it: some configuration is Active (whether
     /// the internet is reachable is reachability's question, SPEC §8).
     fn refresh_online(&mut self) {
-        let online = self.records.iter().any(|r| r.state().is_active());
+        let online = self.tally.all.any_active();
         if online != self.online {
             self.online = online;
             self.emit_to_managers(Payload::Online(online));
@@ -337,16 +381,7 @@ impl EngineState {
 
     /// Qt's fallback order for a default: Active Ethernet, WLAN, other.
     fn first_active_by_bearer(&self) -> Option<Arc<Record>> {
-        let rank = |r: &Record| match r.bearer().family() {
-            Bearer::Ethernet => 0,
-            Bearer::Wlan => 1,
-            _ => 2,
-        };
-        self.records
-            .iter()
-            .filter(|r| r.kind == ConfigType::InternetAccessPoint && r.state().is_active())
-            .min_by_key(|r| rank(r))
-            .cloned()
+        self.tally.first_active_by_bearer()
     }
 
     /// The user's pick when nobody asks them.
@@ -404,6 +439,9 @@ impl EngineState {
 
     /// Delivers the outbox to every manager (end of each engine operation).
     pub(crate) fn flush_manager_signals(&mut self) {
+        if self.manager_outbox.is_empty() {
+            return;
+        }
         for payload in std::mem::take(&mut self.manager_outbox) {
             for manager in self.managers.values() {
                 super::connections::emit(&manager.connections, &manager.lp, &payload);

@@ -2,9 +2,11 @@
 //! state derivation from records (SPEC §4.2-4.3), timeouts and auto-close.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::record::Record;
+use crate::clock::Tick;
+
+use super::record::{Record, RecordData};
 use super::state::{EngineState, Phase, Roam, SessionData};
 use super::{Command, Effects, engine};
 use crate::signals::{Payload, Signal};
@@ -14,7 +16,31 @@ use crate::types::{Capabilities, ConfigType, SessionError, State, UsagePolicies}
 /// Session state for a record: Active -> Connected, Discovered ->
 /// Disconnected, otherwise NotAvailable; a removed record gives Invalid.
 pub(super) fn state_of(record: &Record) -> State {
-    let d = record.data.lock();
+    state_of_data(&record.data.lock())
+}
+
+/// What becoming connected needs of the access point, read in one look.
+pub(super) struct Sight {
+    state: State,
+    metered: bool,
+    counters: Option<(Tick, (u64, u64))>,
+}
+
+impl Sight {
+    fn of_data(d: &RecordData) -> Sight {
+        Sight {
+            state: state_of_data(d),
+            metered: d.metered,
+            counters: d.counters,
+        }
+    }
+
+    pub(super) fn of(record: &Record) -> Sight {
+        Sight::of_data(&record.data.lock())
+    }
+}
+
+fn state_of_data(d: &RecordData) -> State {
     if !d.valid {
         State::Invalid
     } else if d.state.is_active() {
@@ -67,6 +93,29 @@ impl SessionData {
         self.set_state(state);
     }
 
+    /// refresh_state() then refresh_usage(), reading the record once where
+    /// both follow the same one (an open session's access point, or an idle
+    /// session's configuration): the open/close path.
+    pub(super) fn refresh_state_and_usage(&mut self) {
+        let one_record = match self.phase {
+            Phase::Open => !matches!(self.roam, Roam::Migrated { .. }),
+            Phase::Idle => self.in_use.is_none(),
+            _ => false,
+        };
+        let record = self.in_use.as_ref().or(self.target());
+        let (Some(record), true) = (record, one_record) else {
+            self.refresh_state();
+            self.refresh_usage();
+            return;
+        };
+        let (state, metered) = {
+            let d = record.data.lock();
+            (state_of_data(&d), d.metered)
+        };
+        self.set_state(state);
+        self.set_usage(metered);
+    }
+
     /// Records and emits an error; a backend's own message belongs to the
     /// failure that set it, so any later error clears it.
     pub(super) fn set_error(&mut self, error: SessionError) {
@@ -102,6 +151,10 @@ impl SessionData {
             .as_ref()
             .or(self.target())
             .is_some_and(|r| r.data.lock().metered);
+        self.set_usage(metered);
+    }
+
+    fn set_usage(&mut self, metered: bool) {
         let usage = if metered {
             UsagePolicies::NO_BACKGROUND_TRAFFIC
         } else {
@@ -121,8 +174,15 @@ pub(super) fn hold(record: &Record) {
 
 /// Drops this session from an access point's count; the last one out takes
 /// down an interface this library brought up (never one the system did).
-pub(super) fn release(record: &Arc<Record>, fx: &mut Effects) {
+/// True when this was the last count on an interface this library started.
+pub(super) fn release(record: &Arc<Record>, fx: &mut Effects) -> bool {
+    release_and_look(record, fx).0
+}
+
+/// release(), and what the record looks like after it, in one look.
+fn release_and_look(record: &Arc<Record>, fx: &mut Effects) -> (bool, Sight) {
     let mut d = record.data.lock();
+    let last_of_ours = d.open_count == 1 && d.started_by_us;
     d.open_count = d.open_count.saturating_sub(1);
     if d.open_count == 0 && d.started_by_us {
         d.started_by_us = false;
@@ -131,6 +191,7 @@ pub(super) fn release(record: &Arc<Record>, fx: &mut Effects) {
             fx.commands.push(Command::Stop(record.clone()));
         }
     }
+    (last_of_ours, Sight::of_data(&d))
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -198,7 +259,7 @@ impl EngineState {
         } else {
             config
         };
-        if !target.is_valid() {
+        if target.kind != ConfigType::InternetAccessPoint && !target.is_valid() {
             return self.fail_unusable(sid);
         }
         let access_point = match target.kind {
@@ -242,20 +303,33 @@ impl EngineState {
 
     fn open_access_point(&mut self, sid: u64, ap: Arc<Record>, fx: &mut Effects) {
         let can_start = self.can_start_stop();
-        let state = ap.state();
-        if !state.is_discovered() {
+        // One look at the record: whether it can be opened (then the count
+        // is taken at once) and whether it is up.
+        let (openable, usable, sight) = {
+            let mut d = ap.data.lock();
+            let openable = d.valid && d.state.is_discovered();
+            if openable {
+                d.open_count += 1;
+            }
+            (
+                openable,
+                d.state.is_active() && !d.stopping,
+                Sight::of_data(&d),
+            )
+        };
+        if !openable {
             let _ = self.fail_unusable(sid);
             return;
         }
-        hold(&ap);
         let Some(sd) = self.sessions.get_mut(&sid) else {
             return;
         };
-        sd.in_use = Some(ap.clone());
-        if ap.is_usable() {
-            self.become_connected(sid, fx);
+        if usable {
+            sd.in_use = Some(ap);
+            self.become_connected(sid, sight, fx);
             return;
         }
+        sd.in_use = Some(ap.clone());
         sd.phase = Phase::Connecting;
         sd.set_state(State::Connecting);
         let timeout = sd.timeout();
@@ -275,27 +349,47 @@ impl EngineState {
         }
     }
 
-    /// The access point in use is Active: opened(), then Connected.
-    fn become_connected(&mut self, sid: u64, fx: &mut Effects) {
+    /// The access point in use is Active: opened(), then Connected. `ap`
+    /// is what the access point in use looked like just now. The byte
+    /// baseline is the record's last counters when they are recent enough
+    /// for its source (no source call, no second lock hold), else a fresh
+    /// read after unlocking.
+    fn become_connected(&mut self, sid: u64, ap: Sight, fx: &mut Effects) {
+        let sources = &self.sources;
         let Some(sd) = self.sessions.get_mut(&sid) else {
             return;
         };
+        let Some(source) = sd.in_use.as_ref().map(|r| r.source) else {
+            return;
+        };
+        let window = sources
+            .get(source)
+            .map_or(Duration::ZERO, |s| s.statistics_reuse);
+        let now = Tick::now();
         sd.cancel_timer();
         sd.phase = Phase::Open;
-        sd.connected_at = Some(Instant::now());
+        sd.connected_at = Some(now);
         sd.stats = Default::default();
         sd.emit(Payload::Opened);
-        sd.refresh_state();
-        sd.refresh_usage();
-        if let Some(ap) = sd.in_use.clone() {
-            fx.commands.push(Command::CaptureStatistics {
+        let roaming = matches!(sd.roam, Roam::Migrated { .. });
+        sd.set_state(if roaming { State::Roaming } else { ap.state });
+        sd.set_usage(ap.metered);
+        match (
+            ap.counters.filter(|(at, _)| now.since(*at) < window),
+            &sd.in_use,
+        ) {
+            (Some((_, bytes)), _) => sd.stats.base = Some(bytes),
+            (None, Some(record)) => fx.commands.push(Command::CaptureStatistics {
                 session: sid,
-                record: ap,
+                record: record.clone(),
                 previous: None,
-            });
+            }),
+            (None, None) => {}
         }
         sd.wake_waiters(fx);
-        self.arm_auto_close(sid);
+        if sd.auto_close_ms >= 0 || sd.auto_close_timer.is_some() {
+            self.arm_auto_close(sid);
+        }
     }
 
     /// The open attempt ended without a connection.
@@ -363,24 +457,36 @@ impl EngineState {
                     release(&previous, fx);
                 }
                 let ap = sd.in_use.take();
-                let stops = ap.as_ref().is_some_and(|ap| {
-                    let d = ap.data.lock();
-                    d.open_count == 1 && d.started_by_us
-                });
-                if let Some(ap) = &ap {
-                    release(ap, fx);
-                }
+                let (stops, after) = match &ap {
+                    Some(ap) => {
+                        let (stops, sight) = release_and_look(ap, fx);
+                        (stops, Some(sight))
+                    }
+                    None => (false, None),
+                };
                 sd.connected_at = None;
                 sd.resolved = None;
+                // An idle session on this very access point derives its
+                // state from it: the look release just took is that.
+                let follows_ap = sd
+                    .target()
+                    .zip(ap.as_ref())
+                    .is_some_and(|(t, ap)| Arc::ptr_eq(t, ap));
                 if stops {
                     sd.phase = Phase::Closing;
                     sd.in_use = ap;
                 } else {
                     sd.phase = Phase::Idle;
+                    drop(ap);
                 }
                 sd.emit(Payload::Closed);
-                sd.refresh_state();
-                sd.refresh_usage();
+                match after {
+                    Some(sight) if follows_ap && !stops => {
+                        sd.set_state(sight.state);
+                        sd.set_usage(sight.metered);
+                    }
+                    _ => sd.refresh_state_and_usage(),
+                }
                 if stops {
                     let timeout = sd.timeout();
                     let timer = self.session_timer(sid, TimerKind::Closing, timeout);
@@ -553,13 +659,37 @@ impl EngineState {
         }
     }
 
-    /// After any change of records: move every session to what they say.
+    /// After a batch of record changes: move the sessions whose records
+    /// changed to what they say (the others have nothing new to derive).
     pub(crate) fn reevaluate_sessions(&mut self, fx: &mut Effects) {
-        let ids: Vec<u64> = self.sessions.keys().copied().collect();
-        for sid in ids {
-            self.reevaluate(sid, fx);
+        if !self.changed.is_empty() || !self.touched_networks.is_empty() {
+            let ids: Vec<u64> = self
+                .sessions
+                .iter()
+                .filter(|(_, sd)| self.affects(sd))
+                .map(|(id, _)| *id)
+                .collect();
+            for sid in ids {
+                self.reevaluate(sid, fx);
+            }
         }
         self.changed.clear();
+        self.touched_networks.clear();
+    }
+
+    /// Whether the batch changed a record the session follows or holds, or
+    /// a member of the service network it is on.
+    fn affects(&self, sd: &SessionData) -> bool {
+        let changed = |r: &Arc<Record>| self.changed.contains(&r.serial);
+        let roam = match &sd.roam {
+            Roam::None => None,
+            Roam::Offered { candidate, .. } => Some(candidate),
+            Roam::Migrated { previous } => Some(previous),
+        };
+        sd.target()
+            .is_some_and(|t| changed(t) || self.touched_networks.contains(&t.serial))
+            || sd.in_use.as_ref().is_some_and(changed)
+            || roam.is_some_and(changed)
     }
 
     fn reevaluate(&mut self, sid: u64, fx: &mut Effects) {
@@ -598,11 +728,12 @@ impl EngineState {
                         if !Arc::ptr_eq(&best, &ap) {
                             hold(&best);
                             release(&ap, fx);
-                            if let Some(sd) = self.sessions.get_mut(&sid) {
-                                sd.in_use = Some(best);
-                            }
                         }
-                        self.become_connected(sid, fx);
+                        let sight = Sight::of(&best);
+                        if let Some(sd) = self.sessions.get_mut(&sid) {
+                            sd.in_use = Some(best);
+                        }
+                        self.become_connected(sid, sight, fx);
                         return;
                     }
                 }
@@ -612,7 +743,7 @@ impl EngineState {
                 if !ap.is_valid() {
                     self.fail_connect(sid, SessionError::Aborted, fx);
                 } else if ap.is_usable() {
-                    self.become_connected(sid, fx);
+                    self.become_connected(sid, Sight::of(&ap), fx);
                 }
                 return;
             }
@@ -756,7 +887,8 @@ impl EngineState {
             release(&previous, fx);
         }
         let connections = std::mem::take(&mut sd.connections);
-        self.drop_connections(connections, fx);
+        let leaving = std::mem::take(&mut sd.leaving);
+        self.drop_connections(connections, leaving, fx);
         sd.wake_waiters(fx);
         fx.released_loops.push(sd.lp.clone());
     }

@@ -1,8 +1,7 @@
 //! The data the engine lock protects.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, Weak};
 
 use super::IdMap;
 use super::record::{ConfigView, NO_SOURCE, Record};
@@ -38,6 +37,10 @@ pub struct EngineState {
     pub(super) changed: HashSet<u64>,
     /// Manager signals of the operation in progress (see emit_to_managers).
     pub(super) manager_outbox: Vec<crate::signals::Payload>,
+    /// Counts over all records, kept change by change (see tally.rs).
+    pub(super) tally: super::tally::Tally,
+    /// Service networks whose members changed in the batch being applied.
+    pub(super) touched_networks: HashSet<u64>,
     /// Reachability and the rest, as last derived (SPEC §8).
     pub(super) network_info: super::status::NetworkInfo,
 }
@@ -50,6 +53,8 @@ pub struct SourceState {
     pub(super) status: Option<NetworkStatus>,
     /// A refresh was asked of it and it has not reported RefreshCompleted.
     pub(super) refreshing: bool,
+    /// Source::statistics_reuse.
+    pub(super) statistics_reuse: std::time::Duration,
 }
 
 impl Default for SourceState {
@@ -59,6 +64,7 @@ impl Default for SourceState {
             capabilities: Capabilities::empty(),
             status: None,
             refreshing: false,
+            statistics_reuse: std::time::Duration::ZERO,
         }
     }
 }
@@ -72,6 +78,9 @@ pub enum Owner {
 pub struct ManagerData {
     pub(super) lp: Arc<EventLoop>,
     pub(super) connections: Vec<Arc<Connection>>,
+    /// Connections being disconnected whose callback may still run on
+    /// another thread: freeing the object waits for them too.
+    pub(super) leaving: Vec<Weak<Connection>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,7 +127,7 @@ pub struct SessionData {
     pub(super) error: SessionError,
     pub(super) error_text: &'static str,
     pub(super) usage: UsagePolicies,
-    pub(super) connected_at: Option<Instant>,
+    pub(super) connected_at: Option<crate::clock::Tick>,
     pub(super) stats: Statistics,
     pub(super) connect_in_background: Option<bool>,
     /// The system's own text for the last failure (BackendErrorMessage).
@@ -128,6 +137,8 @@ pub struct SessionData {
     pub(super) timer: Option<(TimerId, u64)>,
     pub(super) auto_close_timer: Option<(TimerId, u64)>,
     pub(super) connections: Vec<Arc<Connection>>,
+    /// As ManagerData::leaving.
+    pub(super) leaving: Vec<Weak<Connection>>,
 }
 
 /// Byte counters relative to when the session opened.
@@ -173,6 +184,7 @@ impl SessionData {
             timer: None,
             auto_close_timer: None,
             connections: Vec::new(),
+            leaving: Vec::new(),
         }
     }
 
@@ -187,7 +199,9 @@ impl SessionData {
 }
 
 impl EngineState {
-    pub(super) fn new(snapshots: Vec<Snapshot>) -> Self {
+    /// `sources`: each source's snapshot and statistics reuse window.
+    pub(super) fn new(sources: Vec<(Snapshot, std::time::Duration)>) -> Self {
+        let (snapshots, reuse): (Vec<Snapshot>, Vec<_>) = sources.into_iter().unzip();
         let user_choice = Record::new(
             0,
             NO_SOURCE,
@@ -211,7 +225,13 @@ impl EngineState {
             by_id: HashMap::new(),
             by_alias: HashMap::new(),
             user_choice,
-            sources: snapshots.iter().map(|_| SourceState::default()).collect(),
+            sources: reuse
+                .into_iter()
+                .map(|statistics_reuse| SourceState {
+                    statistics_reuse,
+                    ..SourceState::default()
+                })
+                .collect(),
             online: false,
             capabilities: Capabilities::empty(),
             sessions: IdMap::default(),
@@ -220,6 +240,8 @@ impl EngineState {
             next_id: 0,
             next_serial: 0,
             changed: HashSet::new(),
+            tally: Default::default(),
+            touched_networks: HashSet::new(),
             manager_outbox: Vec::new(),
             network_info: Default::default(),
         };

@@ -20,7 +20,7 @@ impl EngineState {
     fn derived_network_info(&self) -> NetworkInfo {
         let status = self.sources.iter().find_map(|s| s.status);
         let default = self.default_record();
-        let anything_active = self.records.iter().any(|r| r.state().is_active());
+        let anything_active = self.tally.all.any_active();
         NetworkInfo {
             // A source without an opinion can still say there is nothing.
             reachability: status.map_or(

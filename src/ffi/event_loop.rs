@@ -144,12 +144,19 @@ pub unsafe extern "C" fn qns_loop_run(lp: *const qns_loop) -> qns_status {
     })
 }
 
-/// Makes qns_loop_run return (after the callback running now, if any).
+/// Makes qns_loop_run return (after the callback running now, if any): the
+/// run in progress, or else the next one. Nothing else: a dispatch or a
+/// waitForOpened never returns early because of it. QNS_ERR_WRONG_STATE on a
+/// threaded loop (it is never run; qns_loop_free stops its thread).
 /// Thread: any, including a callback.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_loop_quit(lp: *const qns_loop) -> qns_status {
     ffi_boundary!(QNS_ERR_INTERNAL, {
-        try_ffi!(unsafe { loop_or_default(lp) }).quit();
+        let lp = try_ffi!(unsafe { loop_or_default(lp) });
+        if lp.is_threaded() {
+            return QNS_ERR_WRONG_STATE;
+        }
+        lp.quit();
         QNS_OK
     })
 }

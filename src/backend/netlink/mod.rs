@@ -530,6 +530,10 @@ impl Source for NetlinkSource {
         self.shared.report_locked(model, vec![update]);
     }
 
+    fn statistics_reuse(&self) -> Duration {
+        STATISTICS_FRESH
+    }
+
     /// Counters read within the last millisecond are reused: a session
     /// takes a baseline at every open, and a burst of opens on one
     /// interface should not cost a kernel round trip each.

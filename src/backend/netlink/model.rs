@@ -24,6 +24,9 @@ struct Entry {
     link: Link,
     bearer: Bearer,
     id: String,
+    /// The state of the last view reported (an address change that leaves
+    /// it is reported as a delta, not as a new view).
+    reported: Option<StateFlags>,
 }
 
 pub struct KernelModel {
@@ -34,7 +37,19 @@ pub struct KernelModel {
     ids: HashMap<String, i32>,
     /// Interfaces changed since the last batch of updates.
     dirty: BTreeSet<i32>,
+    /// Addresses added (true) and removed since the last batch, per
+    /// interface, in the kernel's order.
+    address_changes: BTreeMap<i32, Vec<(InterfaceAddress, bool)>>,
     removed: Vec<String>,
+    /// Interfaces that are Active now (reachability looks only at them).
+    active: BTreeSet<i32>,
+    /// Members of "Default" by (has no default route, metric, class,
+    /// index): kept in order change by change.
+    members: BTreeSet<(bool, u32, u8, i32)>,
+    /// Each interface's key in `members`.
+    member_keys: HashMap<i32, (bool, u32, u8, i32)>,
+    /// The order of "Default" changed since it was last reported.
+    order_changed: bool,
     /// The process may set links up and down (CAP_NET_ADMIN).
     can_start: bool,
     capabilities: Capabilities,
@@ -56,7 +71,12 @@ impl KernelModel {
             routes: BTreeSet::new(),
             ids: HashMap::new(),
             dirty: BTreeSet::new(),
+            address_changes: BTreeMap::new(),
             removed: Vec::new(),
+            active: BTreeSet::new(),
+            members: BTreeSet::new(),
+            member_keys: HashMap::new(),
+            order_changed: true,
             can_start,
             capabilities,
             check: CheckState::default(),
@@ -110,10 +130,52 @@ impl KernelModel {
             self.links[&index].bearer
         };
         let id = generic_identifier(index);
+        let reported = self.links.get(&index).and_then(|e| e.reported);
         self.ids.insert(id.clone(), index);
-        self.links.insert(index, Entry { link, bearer, id });
+        self.links.insert(
+            index,
+            Entry {
+                link,
+                bearer,
+                id,
+                reported,
+            },
+        );
         self.dirty.insert(index);
+        self.follow(index);
         true
+    }
+
+    /// Keeps the Active set and the order of "Default" up to date for one
+    /// interface after any change of it (O(log n) for n interfaces).
+    fn follow(&mut self, index: i32) {
+        if self.state(index).is_active() {
+            self.active.insert(index);
+        } else {
+            self.active.remove(&index);
+        }
+        let key = self.links.get(&index).map(|entry| {
+            let metric = self.routes.iter().find(|r| r.2 == index).map(|r| r.0);
+            (
+                metric.is_none(),
+                metric.unwrap_or(0),
+                preference_class(entry.bearer),
+                index,
+            )
+        });
+        let old = match key {
+            Some(key) => self.member_keys.insert(index, key),
+            None => self.member_keys.remove(&index),
+        };
+        if old != key {
+            if let Some(old) = old {
+                self.members.remove(&old);
+            }
+            if let Some(key) = key {
+                self.members.insert(key);
+            }
+            self.order_changed = true;
+        }
     }
 
     /// The link was set down by us and the kernel acknowledged it: what the
@@ -125,6 +187,7 @@ impl KernelModel {
         entry.link.flags &= !((libc::IFF_UP | libc::IFF_RUNNING) as u32);
         self.routes.retain(|r| r.2 != index);
         self.dirty.insert(index);
+        self.follow(index);
     }
 
     fn drop_link(&mut self, index: i32) -> bool {
@@ -135,6 +198,8 @@ impl KernelModel {
         self.addresses.remove(&index);
         self.routes.retain(|r| r.2 != index);
         self.dirty.remove(&index);
+        self.address_changes.remove(&index);
+        self.follow(index);
         self.removed.push(entry.id);
         true
     }
@@ -147,8 +212,16 @@ impl KernelModel {
         } else {
             set.remove(&key)
         };
-        if changed {
-            self.dirty.insert(address.index);
+        if changed && self.links.contains_key(&address.index) {
+            let entry = InterfaceAddress {
+                ip: address.ip,
+                prefix_length: address.prefix_length,
+            };
+            self.address_changes
+                .entry(address.index)
+                .or_default()
+                .push((entry, present));
+            self.follow(address.index);
         }
         true
     }
@@ -162,6 +235,7 @@ impl KernelModel {
         };
         if changed {
             self.dirty.insert(route.index);
+            self.follow(route.index);
         }
         true
     }
@@ -251,12 +325,7 @@ impl KernelModel {
     /// SPEC §8 from the kernel's view alone, and the default route that
     /// makes it Online (what the connectivity check checks).
     fn kernel_reachability(&self) -> (Reachability, Option<RouteKey>) {
-        let active: Vec<i32> = self
-            .links
-            .keys()
-            .copied()
-            .filter(|i| self.state(*i).is_active())
-            .collect();
+        let active = &self.active;
         if active.is_empty() {
             return (Reachability::Disconnected, None);
         }
@@ -309,15 +378,6 @@ impl KernelModel {
     /// Members of "Default": by best default-route metric, then wired >
     /// WLAN > cellular > other, then index.
     fn default_network(&self) -> ConfigView {
-        let mut members: Vec<(Option<u32>, u8, i32)> = self
-            .links
-            .iter()
-            .map(|(index, entry)| {
-                let metric = self.routes.iter().find(|r| r.2 == *index).map(|r| r.0);
-                (metric, preference_class(entry.bearer), *index)
-            })
-            .collect();
-        members.sort_by_key(|(metric, class, index)| (metric.is_none(), *metric, *class, *index));
         let mut view = ConfigView::access_point(
             DEFAULT_NETWORK_ID,
             DEFAULT_NETWORK_NAME,
@@ -326,18 +386,25 @@ impl KernelModel {
         );
         view.kind = ConfigType::ServiceNetwork;
         view.purpose = Purpose::Unknown;
-        view.children = members
+        view.children = self
+            .members
             .iter()
-            .map(|(_, _, index)| self.links[index].id.clone())
+            .filter_map(|key| self.links.get(&key.3))
+            .map(|entry| entry.id.clone())
             .collect();
         view
     }
 
     pub fn snapshot(&mut self) -> Snapshot {
         self.dirty.clear();
+        self.address_changes.clear();
         self.removed.clear();
+        self.order_changed = false;
         let mut configurations: Vec<ConfigView> =
             self.links.keys().filter_map(|i| self.view(*i)).collect();
+        for view in &configurations {
+            self.mark_reported(view);
+        }
         configurations.push(self.default_network());
         Snapshot {
             configurations,
@@ -347,17 +414,42 @@ impl KernelModel {
         }
     }
 
-    /// What changed since the last call, as engine updates.
+    fn mark_reported(&mut self, view: &ConfigView) {
+        if let Some(index) = self.ids.get(&view.identifier).copied()
+            && let Some(entry) = self.links.get_mut(&index)
+        {
+            entry.reported = Some(view.state);
+        }
+    }
+
+    /// What changed since the last call, as engine updates: a new view of
+    /// each interface that changed, only the address changes of one whose
+    /// view is otherwise the same, and "Default" only when its order moved.
     pub fn take_updates(&mut self) -> Vec<Update> {
         let mut updates: Vec<Update> = self.removed.drain(..).map(Update::Remove).collect();
-        let dirty = std::mem::take(&mut self.dirty);
-        updates.extend(
-            dirty
-                .into_iter()
-                .filter_map(|i| self.view(i))
-                .map(Update::Upsert),
-        );
-        updates.push(Update::Upsert(self.default_network()));
+        let mut dirty = std::mem::take(&mut self.dirty);
+        for (index, changes) in std::mem::take(&mut self.address_changes) {
+            let Some(entry) = self.links.get(&index) else {
+                continue;
+            };
+            if dirty.contains(&index) || entry.reported != Some(self.state(index)) {
+                dirty.insert(index);
+            } else {
+                updates.push(Update::Addresses {
+                    id: entry.id.clone(),
+                    changes,
+                });
+            }
+        }
+        for index in dirty {
+            if let Some(view) = self.view(index) {
+                self.mark_reported(&view);
+                updates.push(Update::Upsert(view));
+            }
+        }
+        if std::mem::take(&mut self.order_changed) {
+            updates.push(Update::Upsert(self.default_network()));
+        }
         updates.push(Update::Default(
             self.default_index().map(generic_identifier),
         ));
