@@ -764,9 +764,11 @@ unsigned int qns_session_usage_policies(const struct qns_session *s);
 // "AutoCloseSessionTimeout" (int ms, -1 by default: a real timer that closes
 // an open session after that long, closed() and its count released, but
 // the network stays up; it reads -1 again once it fired),
-// "BackendErrorMessage" (string, read-only: the backend's own text for the
-// last failure; no value when it gave none). A session on a null or
-// removed configuration has no value for any key.
+// "BackendErrorMessage" (string, read-only, ours: the system's own text for
+// the last failure, such as NetworkManager's "Not authorized to control
+// networking."; no value when the backend gave none; errorString() keeps
+// Qt's text). A session on a null or removed configuration has no value for
+// any key.
 int qns_session_property_type(const struct qns_session *s, const char *key);
 
 // A bool property. QNS_ERR_NOT_FOUND when unset or unknown,
@@ -779,7 +781,7 @@ enum qns_status qns_session_property_int(const struct qns_session *s,
                                          int64_t *out);
 
 // A string property (ActiveConfiguration, UserChoiceConfiguration: "" when
-// not open), snprintf style into buf.
+// not open; BackendErrorMessage), snprintf style into buf.
 enum qns_status qns_session_property_string(const struct qns_session *s,
                                             const char *key,
                                             char *buf,

@@ -6,6 +6,8 @@
 //! nothing about sessions, and the engine calls them only after unlocking.
 
 pub mod netlink;
+#[cfg(feature = "networkmanager")]
+pub mod networkmanager;
 pub mod simulated;
 pub mod simulated_network;
 
@@ -68,6 +70,14 @@ pub enum Update {
     /// A stop requested by the engine did not happen (the record stays up).
     StopFailed {
         id: String,
+    },
+    /// The system refused a stop with a reason (NetworkManager's
+    /// PermissionDenied): besides StopFailed, sessions taking it down see its
+    /// state again, then the error, at once.
+    StopRefused {
+        id: String,
+        error: SessionError,
+        message: Option<String>,
     },
     /// A refresh requested by updateConfigurations() finished.
     RefreshCompleted,
@@ -202,26 +212,46 @@ pub const DEFAULT_BACKEND: &str = "auto";
 /// reason, never another backend in its place (SPEC §6).
 pub fn create(name: &str) -> Backend {
     match name {
-        "auto" => create(auto_choice()),
-        "netlink" => match netlink::NetlinkSource::new() {
-            Ok(source) => Backend::single("netlink", Arc::new(source)),
-            Err(e) => Backend::none(format!(
-                "the netlink backend cannot start: no NETLINK_ROUTE socket ({e})"
-            )),
-        },
+        "auto" => auto(),
+        "netlink" => netlink_backend(),
         "simulated" => match simulated::SimulatedSource::new() {
             Ok(source) => Backend::single("simulated", Arc::new(source)),
             Err(e) => Backend::none(e),
         },
-        "networkmanager" => {
-            Backend::none("the networkmanager backend is not available in this build".to_owned())
-        }
+        "networkmanager" => networkmanager_backend(),
         "none" => Backend::none(String::new()),
         other => Backend::none(format!("unknown backend \"{other}\"")),
     }
 }
 
-/// auto: NetworkManager where it owns its bus name, else the kernel's view.
-fn auto_choice() -> &'static str {
-    "netlink"
+fn netlink_backend() -> Backend {
+    match netlink::NetlinkSource::new() {
+        Ok(source) => Backend::single("netlink", Arc::new(source)),
+        Err(e) => Backend::none(format!(
+            "the netlink backend cannot start: no NETLINK_ROUTE socket ({e})"
+        )),
+    }
+}
+
+#[cfg(feature = "networkmanager")]
+fn networkmanager_backend() -> Backend {
+    networkmanager::create(false).expect("by name it always decides")
+}
+
+#[cfg(not(feature = "networkmanager"))]
+fn networkmanager_backend() -> Backend {
+    Backend::none("the networkmanager backend is not available in this build".to_owned())
+}
+
+/// auto: NetworkManager where it owns its bus name (docs/backends.md says
+/// how a NetworkManager that starts later is picked up), else the kernel's
+/// view; without a system bus, the netlink backend alone.
+#[cfg(feature = "networkmanager")]
+fn auto() -> Backend {
+    networkmanager::create(true).unwrap_or_else(netlink_backend)
+}
+
+#[cfg(not(feature = "networkmanager"))]
+fn auto() -> Backend {
+    netlink_backend()
 }

@@ -31,6 +31,12 @@ impl EngineState {
                     self.stop_failed(&id);
                 }
             }
+            Update::StopRefused { id, error, message } => {
+                if self.owned_by(source, &id).is_some() {
+                    self.stop_failed(&id);
+                    self.stop_refused(&id, error, message, fx);
+                }
+            }
             Update::RefreshCompleted => self.refresh_completed(source),
             Update::Rename { from, to } => self.rename(source, &from, &to),
             Update::Status(status) => self.source_mut(source).status = status,

@@ -116,8 +116,11 @@ impl SessionData {
         self.set_usage(metered);
     }
 
+    /// Records and emits an error; a backend's own message belongs to the
+    /// failure that set it, so any later error clears it.
     pub(super) fn set_error(&mut self, error: SessionError) {
         self.error = error;
+        self.backend_message = None;
         if self.config.is_some() {
             self.error_text = error.text();
         }
@@ -665,10 +668,63 @@ impl EngineState {
             .map(|(id, _)| *id)
             .collect();
         for sid in waiting {
+            self.fail_connect(sid, error, fx);
             if let Some(sd) = self.sessions.get_mut(&sid) {
                 sd.backend_message.clone_from(&message);
             }
-            self.fail_connect(sid, error, fx);
+        }
+        // Sessions roaming onto it (a lost member's replacement).
+        let roaming: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| {
+                s.phase == Phase::Open
+                    && matches!(s.roam, Roam::Migrated { bringing, .. } if bringing != Bringing::No)
+                    && s.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, &record))
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for sid in roaming {
+            self.bringing_failed(sid, fx);
+            if let Some(sd) = self.sessions.get_mut(&sid) {
+                sd.backend_message.clone_from(&message);
+            }
+        }
+    }
+
+    /// A stop the engine asked for was refused: sessions taking the access
+    /// point down see its real state again, then the error (Qt 5 did the
+    /// same when NetworkManager refused: Connected, then the error).
+    pub(super) fn stop_refused(
+        &mut self,
+        id: &str,
+        error: SessionError,
+        message: Option<String>,
+        fx: &mut Effects,
+    ) {
+        let Some(record) = self.by_id.get(id).cloned() else {
+            return;
+        };
+        let closing: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| {
+                s.phase == Phase::Closing
+                    && s.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, &record))
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for sid in closing {
+            let Some(sd) = self.sessions.get_mut(&sid) else {
+                continue;
+            };
+            sd.cancel_timer();
+            sd.phase = Phase::Idle;
+            sd.in_use = None;
+            sd.refresh_state();
+            sd.set_error(error);
+            sd.backend_message.clone_from(&message);
+            fx.progress = true;
         }
         // Sessions roaming onto it (a lost member's replacement).
         let roaming: Vec<u64> = self

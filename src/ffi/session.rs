@@ -313,9 +313,11 @@ unsafe fn property(
 /// "AutoCloseSessionTimeout" (int ms, -1 by default: a real timer that closes
 /// an open session after that long, closed() and its count released, but
 /// the network stays up; it reads -1 again once it fired),
-/// "BackendErrorMessage" (string, read-only: the backend's own text for the
-/// last failure; no value when it gave none). A session on a null or
-/// removed configuration has no value for any key.
+/// "BackendErrorMessage" (string, read-only, ours: the system's own text for
+/// the last failure, such as NetworkManager's "Not authorized to control
+/// networking."; no value when the backend gave none; errorString() keeps
+/// Qt's text). A session on a null or removed configuration has no value for
+/// any key.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_session_property_type(
     s: *const qns_session,
@@ -365,7 +367,7 @@ pub unsafe extern "C" fn qns_session_property_int(
 }
 
 /// A string property (ActiveConfiguration, UserChoiceConfiguration: "" when
-/// not open), snprintf style into buf.
+/// not open; BackendErrorMessage), snprintf style into buf.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn qns_session_property_string(
     s: *const qns_session,

@@ -6,6 +6,7 @@
 
 mod bearer;
 pub mod identity;
+mod manager;
 mod model;
 mod parse;
 mod reachability;
@@ -22,6 +23,7 @@ use parking_lot::{Mutex, MutexGuard};
 use super::{Sink, Snapshot, Source, Update};
 use crate::connectivity::{CheckConfig, Checker, Outcome};
 use crate::types::{Capabilities, SessionError};
+pub use manager::{Done, LinkManager, NetlinkOptions};
 use model::KernelModel;
 pub use model::{DEFAULT_NETWORK_ID, DEFAULT_NETWORK_NAME};
 use reachability::CheckAction;
@@ -68,6 +70,8 @@ struct Shared {
     events: Mutex<Option<NlSocket>>,
     /// Set once when the engine attaches the source.
     sink: OnceLock<Sink>,
+    /// Subordinate mode (see manager.rs); None: standalone.
+    manager: Option<Arc<dyn LinkManager>>,
     /// The optional connectivity check (SPEC §8), while configured.
     checker: Mutex<Option<Checker>>,
 }
@@ -75,8 +79,35 @@ struct Shared {
 impl Shared {
     fn report(&self, updates: Vec<Update>) {
         if let Some(sink) = self.sink.get() {
-            sink.report(updates);
+            sink.report(self.subordinate(updates));
         }
+    }
+
+    /// In subordinate mode, what the manager decides replaces ours: no
+    /// default and no "Default" network while it owns them, and its view of
+    /// the interfaces it manages. Standalone: unchanged.
+    fn subordinate(&self, updates: Vec<Update>) -> Vec<Update> {
+        let Some(manager) = &self.manager else {
+            return updates;
+        };
+        let owns_default = manager.owns_default();
+        updates
+            .into_iter()
+            .filter_map(|update| match update {
+                Update::Upsert(view) if owns_default && view.identifier == DEFAULT_NETWORK_ID => {
+                    None
+                }
+                Update::Upsert(mut view) => {
+                    manager.adjust(&mut view);
+                    Some(Update::Upsert(view))
+                }
+                Update::Default(_) if owns_default => Some(Update::Default(None)),
+                Update::Resync(snapshot) => {
+                    Some(Update::Resync(subordinate_snapshot(manager, snapshot)))
+                }
+                other => Some(other),
+            })
+            .collect()
     }
 
     /// Reports while the model is still locked, so reports reach the engine
@@ -84,7 +115,10 @@ impl Shared {
     /// both report); what the report caused runs after unlocking.
     fn report_locked(&self, mut model: MutexGuard<'_, KernelModel>, updates: Vec<Update>) {
         let action = model.check_action.take();
-        let deferred = self.sink.get().map(|sink| sink.report_deferred(updates));
+        let deferred = self
+            .sink
+            .get()
+            .map(|sink| sink.report_deferred(self.subordinate(updates)));
         drop(model);
         if let Some(deferred) = deferred {
             deferred.run();
@@ -106,6 +140,19 @@ impl Shared {
             self.report_locked(model, vec![update]);
         }
     }
+}
+
+fn subordinate_snapshot(manager: &Arc<dyn LinkManager>, mut snapshot: Snapshot) -> Snapshot {
+    if manager.owns_default() {
+        snapshot
+            .configurations
+            .retain(|v| v.identifier != DEFAULT_NETWORK_ID);
+        snapshot.default_id = None;
+    }
+    for view in &mut snapshot.configurations {
+        manager.adjust(view);
+    }
+    snapshot
 }
 
 /// The kernel's interfaces as configurations.
@@ -214,6 +261,10 @@ fn dump_addresses_and_routes() -> io::Result<Vec<(u16, Vec<u8>)>> {
 
 impl NetlinkSource {
     pub fn new() -> io::Result<NetlinkSource> {
+        Self::with_options(NetlinkOptions::default())
+    }
+
+    pub fn with_options(options: NetlinkOptions) -> io::Result<NetlinkSource> {
         use socket::*;
         let groups = RTMGRP_LINK
             | RTMGRP_IPV4_IFADDR
@@ -243,9 +294,60 @@ impl NetlinkSource {
                 requests: Mutex::new(requests),
                 events: Mutex::new(Some(events)),
                 sink: OnceLock::new(),
+                manager: options.manager,
                 checker: Mutex::new(None),
             }),
         })
+    }
+
+    /// Reports the whole view again (subordinate mode: the manager's view
+    /// of its interfaces or its ownership of the default changed).
+    pub fn reannounce(&self) {
+        let mut model = self.shared.model.lock();
+        let snapshot = model.snapshot();
+        self.shared
+            .report_locked(model, vec![Update::Resync(snapshot)]);
+    }
+
+    /// The interface name of one of our records.
+    fn interface_name(&self, identifier: &str) -> Option<String> {
+        let index = self.shared.model.lock().index_of(identifier)?;
+        let mut name = [0 as libc::c_char; libc::IF_NAMESIZE];
+        // SAFETY: the buffer holds IF_NAMESIZE bytes, as if_indextoname needs.
+        let found = unsafe { libc::if_indextoname(index as u32, name.as_mut_ptr()) };
+        if found.is_null() {
+            return None;
+        }
+        // SAFETY: if_indextoname wrote a NUL-terminated name into the buffer.
+        let name = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) };
+        Some(name.to_string_lossy().into_owned())
+    }
+
+    /// Hands a start or stop of an interface the manager manages to it;
+    /// false when standalone or not managed.
+    fn delegate(&self, identifier: &str, start: bool) -> bool {
+        let Some(manager) = &self.shared.manager else {
+            return false;
+        };
+        let Some(name) = self.interface_name(identifier) else {
+            return false;
+        };
+        let shared = self.shared.clone();
+        let id = identifier.to_owned();
+        let done: Done = Box::new(move |outcome| {
+            if let Some((error, message)) = outcome {
+                shared.report(vec![if start {
+                    Update::StartFailed { id, error, message }
+                } else {
+                    Update::StopRefused { id, error, message }
+                }]);
+            }
+        });
+        if start {
+            manager.start(&name, done)
+        } else {
+            manager.stop(&name, done)
+        }
     }
 
     fn set_up(&self, identifier: &str, up: bool) -> io::Result<bool> {
@@ -348,7 +450,11 @@ impl Source for NetlinkSource {
     }
 
     fn snapshot(&self) -> Snapshot {
-        self.shared.model.lock().snapshot()
+        let snapshot = self.shared.model.lock().snapshot();
+        match &self.shared.manager {
+            Some(manager) => subordinate_snapshot(manager, snapshot),
+            None => snapshot,
+        }
     }
 
     fn attach(&self, sink: Sink) {
@@ -362,9 +468,16 @@ impl Source for NetlinkSource {
         let _ = std::thread::Builder::new()
             .name("qns-netlink".into())
             .spawn(move || run(shared, events));
+        // The manager may have changed its mind between our snapshot and now.
+        if self.shared.manager.is_some() {
+            self.reannounce();
+        }
     }
 
     fn start(&self, identifier: &str) {
+        if self.delegate(identifier, true) {
+            return;
+        }
         if let Err(e) = self.set_up(identifier, true) {
             let error = match e.raw_os_error() {
                 Some(libc::EPERM | libc::EACCES | libc::EOPNOTSUPP) => {
@@ -385,6 +498,9 @@ impl Source for NetlinkSource {
     /// link to start again, never the stale up state (SPEC §4.3). A stop
     /// that failed is reported, so nothing waits for a down that never comes.
     fn stop(&self, identifier: &str) {
+        if self.delegate(identifier, false) {
+            return;
+        }
         match self.set_up(identifier, false) {
             Ok(true) => {
                 let mut model = self.shared.model.lock();
@@ -465,6 +581,21 @@ impl Source for NetlinkSource {
             .store(cache.len() as u64, Ordering::Relaxed);
         Some(bytes)
     }
+}
+
+/// (received, sent) bytes of an interface from the kernel's 64-bit link
+/// counters, on a socket of its own (for sources that know interfaces by
+/// name, such as NetworkManager's devices).
+pub fn link_counters(index: i32) -> Option<(u64, u64)> {
+    let mut sock = NlSocket::open(0).ok()?;
+    let payload = sock
+        .query(
+            parse::RTM_GETLINK,
+            &ifinfomsg(index, 0, 0),
+            parse::RTM_NEWLINK,
+        )
+        .ok()?;
+    Some(parse::link(&payload)?.bytes)
 }
 
 #[cfg(test)]
