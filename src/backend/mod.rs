@@ -71,6 +71,13 @@ pub enum Update {
     StopFailed {
         id: String,
     },
+    /// A stop requested by the engine has taken effect. A source that may
+    /// report the old connection's end and a new one's start in one batch
+    /// (an open() right after the last close()) says so explicitly, since
+    /// the engine could not see the record leave Active.
+    Stopped {
+        id: String,
+    },
     /// The system refused a stop with a reason (NetworkManager's
     /// PermissionDenied): besides StopFailed, sessions taking it down see its
     /// state again, then the error, at once.

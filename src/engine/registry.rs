@@ -26,14 +26,14 @@ impl EngineState {
                     self.start_failed(&id, error, message, fx);
                 }
             }
-            Update::StopFailed { id } => {
+            Update::StopFailed { id } | Update::Stopped { id } => {
                 if self.owned_by(source, &id).is_some() {
-                    self.stop_failed(&id);
+                    self.stop_over(&id);
                 }
             }
             Update::StopRefused { id, error, message } => {
                 if self.owned_by(source, &id).is_some() {
-                    self.stop_failed(&id);
+                    self.stop_over(&id);
                     self.stop_refused(&id, error, message, fx);
                 }
             }

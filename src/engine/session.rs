@@ -745,9 +745,10 @@ impl EngineState {
         }
     }
 
-    /// A stop the engine asked for did not happen: the record's Active state
-    /// is real again, and sessions waiting on it may use it.
-    pub(super) fn stop_failed(&mut self, id: &str) {
+    /// A stop the engine asked for is over (it failed, or it took effect and
+    /// what Active the record says now is a new start's): its Active state is
+    /// real again, and sessions waiting on it may use it.
+    pub(super) fn stop_over(&mut self, id: &str) {
         if let Some(record) = self.by_id.get(id) {
             let mut d = record.data.lock();
             d.stopping = false;

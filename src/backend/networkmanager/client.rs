@@ -154,6 +154,10 @@ pub struct Client {
     dirty: bool,
     /// Failed activations to report after the view of the same batch.
     failures: Vec<Update>,
+    /// Profiles the engine asked to stop, and the active connections that
+    /// deactivates: Update::Stopped once none of them is ACTIVATED (see
+    /// stops_done).
+    stopping: HashMap<String, Vec<String>>,
     link_failures: Vec<(Done, (SessionError, Option<String>))>,
     with_netlink: bool,
     /// Kernel interfaces of active devices as last read (see view()); any
@@ -183,6 +187,7 @@ impl Client {
             failed: HashSet::new(),
             dirty: false,
             failures: Vec::new(),
+            stopping: HashMap::new(),
             link_failures: Vec::new(),
             with_netlink,
             interfaces: Default::default(),
@@ -739,6 +744,7 @@ impl Client {
             Call::Deactivate(id)
                 if name != "org.freedesktop.NetworkManager.ConnectionNotActive" =>
             {
+                self.stopping.remove(&id);
                 let (error, message) = errors::from_reply(name, text);
                 self.shared
                     .report(vec![Update::StopRefused { id, error, message }]);
@@ -1003,6 +1009,7 @@ impl Client {
                     .filter(|(_, a)| a.state <= model::AC_ACTIVATED)
                     .map(|(p, _)| p.to_owned())
                     .collect();
+                self.stopping.insert(id.clone(), actives.clone());
                 let serials: Vec<u32> = actives
                     .into_iter()
                     .filter_map(|ac| dbus::Path::new(ac).ok())
@@ -1226,7 +1233,36 @@ impl Client {
         }
         self.publish_tables(&view);
         updates.append(&mut self.failures);
+        updates.extend(self.stops_done());
         self.shared.report(updates);
+    }
+
+    /// Stops the engine asked for that have taken effect: none of the active
+    /// connections they deactivate is ACTIVATED any more (gone, or going).
+    /// Said explicitly because one batch may hold the old connection's end
+    /// and a new activation of the same profile (an open() right after the
+    /// last close()), so the profile never looks other than Active.
+    fn stops_done(&mut self) -> Vec<Update> {
+        let model = &self.model;
+        let done: Vec<String> = self
+            .stopping
+            .iter()
+            .filter(|(_, actives)| {
+                actives.iter().all(|path| {
+                    model
+                        .actives
+                        .get(path)
+                        .is_none_or(|a| a.state > model::AC_ACTIVATED)
+                })
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        done.into_iter()
+            .map(|id| {
+                self.stopping.remove(&id);
+                Update::Stopped { id }
+            })
+            .collect()
     }
 
     /// Profiles known before under another path (a restarted
