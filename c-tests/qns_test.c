@@ -1,5 +1,6 @@
 #include "qns_test.h"
 
+#include <net/if.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -113,6 +114,41 @@ qns_session *session_on(qns_manager *m, const char *id, trace *t) {
     if (t)
         watch_session(t, s);
     return s;
+}
+
+void sh(const char *fmt, ...) {
+    char cmd[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int rc = system(cmd);
+    if (rc != 0) {
+        fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
+        qns_test_failures++;
+    }
+}
+
+const char *qt_id(const char *ifname) {
+    static char buf[4][32];
+    static int next;
+    char text[32];
+    snprintf(text, sizeof text, "generic:%u", if_nametoindex(ifname));
+    uint32_t h = 0;
+    for (const char *c = text; *c; c++)
+        h = h * 31u + (uint32_t)(unsigned char)*c;
+    char *b = buf[next++ % 4];
+    snprintf(b, 32, "%u", h);
+    return b;
+}
+
+void settle_quiet(int quiet_ms, int max_ms) {
+    int quiet = 0;
+    for (int i = 0; i < max_ms && quiet < quiet_ms; i += 10) {
+        size_t n = 0;
+        qns_loop_dispatch(NULL, 10, &n);
+        quiet = n ? 0 : quiet + 10;
+    }
 }
 
 void sleep_ms(int ms) {

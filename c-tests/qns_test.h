@@ -71,6 +71,15 @@ const char *cfg_id(const qns_configuration *c);
 qns_configuration *lookup(qns_manager *m, const char *id);
 /* A session on configuration id, on the default loop, watched into t (t may be NULL). */
 qns_session *session_on(qns_manager *m, const char *id, trace *t);
+/* Runs a shell command (printf-style); a failure counts as a test failure. */
+void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Qt 5's generic engine identifier of an interface (SPEC §6), in one of a
+ * few static buffers. */
+const char *qt_id(const char *ifname);
+/* Delivers the default loop's callbacks until quiet_ms pass without any
+ * (the kernel's or the daemon's events have then been read and reported),
+ * at most max_ms. */
+void settle_quiet(int quiet_ms, int max_ms);
 /* Sleeps for ms milliseconds. */
 void sleep_ms(int ms);
 

@@ -43,42 +43,8 @@
 
 static qns_manager *mgr;
 
-static void sh(const char *fmt, ...) {
-    char cmd[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    if (rc != 0) {
-        fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
-        qns_test_failures++;
-    }
-}
-
-/* Qt 5's generic engine identifier of an interface (SPEC §6). */
-static const char *qt_id(const char *ifname) {
-    static char buf[4][32];
-    static int next;
-    char text[32];
-    snprintf(text, sizeof text, "generic:%u", if_nametoindex(ifname));
-    uint32_t h = 0;
-    for (const char *c = text; *c; c++)
-        h = h * 31u + (uint32_t)(unsigned char)*c;
-    char *b = buf[next++ % 4];
-    snprintf(b, 32, "%u", h);
-    return b;
-}
-
 /* Delivers callbacks until 150 ms pass without any, at most 5 s. */
-static void settle(void) {
-    int quiet = 0;
-    for (int i = 0; i < 500 && quiet < 150; i += 10) {
-        size_t n = 0;
-        qns_loop_dispatch(NULL, 10, &n);
-        quiet = n ? 0 : quiet + 10;
-    }
-}
+static void settle(void) { settle_quiet(150, 500); }
 
 /* ---- the echo server in the peer namespace (a child process) ---- */
 

@@ -25,28 +25,8 @@ static pid_t server;
 static qns_manager *mgr;
 static char self_path[4096];
 
-static void sh(const char *fmt, ...) {
-    char cmd[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    if (rc != 0) {
-        fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
-        qns_test_failures++;
-    }
-}
-
 /* Delivers callbacks until 150 ms pass without any, at most 10 s. */
-static void settle(void) {
-    int quiet = 0;
-    for (int i = 0; i < 10000 && quiet < 150; i += 10) {
-        size_t n = 0;
-        qns_loop_dispatch(NULL, 10, &n);
-        quiet = n ? 0 : quiet + 10;
-    }
-}
+static void settle(void) { settle_quiet(150, 10000); }
 
 /* Dispatches until the manager's reachability is `want`, at most 10 s. */
 static bool reach_becomes(int want) {

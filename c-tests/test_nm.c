@@ -67,29 +67,9 @@ static int mockctl_out(char *out, size_t len, const char *fmt, ...) {
 
 #define mockctl(...) mockctl_out(NULL, 0, __VA_ARGS__)
 
-static void sh(const char *fmt, ...) {
-    char cmd[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    if (rc != 0) {
-        fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
-        qns_test_failures++;
-    }
-}
-
 /* Delivers callbacks until 300 ms pass without any, at most 10 s: the mock
  * has then sent its signals and the library has reported them. */
-static void settle(void) {
-    int quiet = 0;
-    for (int i = 0; i < 10000 && quiet < 300; i += 10) {
-        size_t n = 0;
-        qns_loop_dispatch(NULL, 10, &n);
-        quiet = n ? 0 : quiet + 10;
-    }
-}
+static void settle(void) { settle_quiet(300, 10000); }
 
 /* Delivers callbacks until cond() holds, at most ms; returns cond(). */
 static bool wait_until(bool (*cond)(void), int ms) {
@@ -861,18 +841,6 @@ static void bluetooth_profile(void) {
     CHECK_EQ_INT(qns_manager_transport_medium(mgr), QNS_TRANSPORT_BLUETOOTH);
     qns_session_free(s);
     qns_configuration_free(c);
-}
-
-/* Qt 5's generic identifier of an interface. */
-static const char *qt_id(const char *ifname) {
-    static char buf[32];
-    char text[32];
-    snprintf(text, sizeof text, "generic:%u", if_nametoindex(ifname));
-    uint32_t h = 0;
-    for (const char *c = text; *c; c++)
-        h = h * 31u + (uint32_t)(unsigned char)*c;
-    snprintf(buf, sizeof buf, "%u", h);
-    return buf;
 }
 
 static bool wired_active(void) { return strcmp(active_state(WIRED_UUID), "2") == 0; }

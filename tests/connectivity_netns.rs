@@ -8,26 +8,16 @@
 #[path = "common/http_server.rs"]
 mod http_server;
 
+#[path = "common/shell.rs"]
+mod shell;
+use shell::sh;
+
 use std::net::{IpAddr, SocketAddr, UdpSocket};
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use http_server::{Reply, Server};
 use qnetworksession::connectivity::{CheckConfig, Checker, FailReason, Outcome, Stage, check};
-
-fn sh(cmd: &str) {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .output()
-        .expect("sh runs");
-    assert!(
-        out.status.success(),
-        "{cmd}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn quick(url: &str) -> CheckConfig {
     CheckConfig::new(url)

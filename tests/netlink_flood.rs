@@ -3,7 +3,10 @@
 //! engine's view converge on the kernel's. Needs root and network
 //! namespaces; skips elsewhere. One test: the engine is process-wide.
 
-use std::process::Command;
+#[path = "common/shell.rs"]
+mod shell;
+use shell::sh;
+
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -12,20 +15,6 @@ use qnetworksession::engine::api::Manager;
 use qnetworksession::engine::select_backend;
 use qnetworksession::event_loop::EventLoop;
 use qnetworksession::types::StateFlags;
-
-fn sh(cmd: &str) -> String {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .output()
-        .expect("sh runs");
-    assert!(
-        out.status.success(),
-        "{cmd}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn kernel_addresses(dev: &str) -> usize {
     sh(&format!("ip -o addr show dev {dev}")).lines().count()

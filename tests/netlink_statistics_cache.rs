@@ -4,7 +4,10 @@
 //! never reused, so a cache keyed by them would grow without bound. Needs
 //! root and network namespaces; skips elsewhere.
 
-use std::process::Command;
+#[path = "common/shell.rs"]
+mod shell;
+use shell::sh;
+
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -12,20 +15,6 @@ use qnetworksession::backend::netlink::{COUNTERS, identity::generic_identifier};
 use qnetworksession::engine::api::{Manager, Session};
 use qnetworksession::engine::select_backend;
 use qnetworksession::event_loop::EventLoop;
-
-fn sh(cmd: &str) -> String {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .output()
-        .expect("sh runs");
-    assert!(
-        out.status.success(),
-        "{cmd}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 #[test]
 fn counter_cache_stays_small_while_links_come_and_go() {
