@@ -658,15 +658,7 @@ impl EngineState {
             return;
         };
         record.data.lock().started_by_us = false;
-        let waiting: Vec<u64> = self
-            .sessions
-            .iter()
-            .filter(|(_, s)| {
-                s.phase == Phase::Connecting
-                    && s.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, &record))
-            })
-            .map(|(id, _)| *id)
-            .collect();
+        let waiting = self.sessions_using(&record, |s| s.phase == Phase::Connecting);
         for sid in waiting {
             self.fail_connect(sid, error, fx);
             if let Some(sd) = self.sessions.get_mut(&sid) {
@@ -674,22 +666,30 @@ impl EngineState {
             }
         }
         // Sessions roaming onto it (a lost member's replacement).
-        let roaming: Vec<u64> = self
-            .sessions
-            .iter()
-            .filter(|(_, s)| {
-                s.phase == Phase::Open
-                    && matches!(s.roam, Roam::Migrated { bringing, .. } if bringing != Bringing::No)
-                    && s.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, &record))
-            })
-            .map(|(id, _)| *id)
-            .collect();
+        let roaming = self.sessions_using(&record, |s| {
+            s.phase == Phase::Open
+                && matches!(s.roam, Roam::Migrated { bringing, .. } if bringing != Bringing::No)
+        });
         for sid in roaming {
             self.bringing_failed(sid, fx);
             if let Some(sd) = self.sessions.get_mut(&sid) {
                 sd.backend_message.clone_from(&message);
             }
         }
+    }
+
+    /// The sessions whose access point in use is `record` and that `which`
+    /// selects.
+    fn sessions_using(
+        &self,
+        record: &Arc<Record>,
+        which: impl Fn(&SessionData) -> bool,
+    ) -> Vec<u64> {
+        self.sessions
+            .iter()
+            .filter(|(_, s)| s.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, record)) && which(s))
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     /// A stop the engine asked for was refused: sessions taking the access
@@ -705,15 +705,7 @@ impl EngineState {
         let Some(record) = self.by_id.get(id).cloned() else {
             return;
         };
-        let closing: Vec<u64> = self
-            .sessions
-            .iter()
-            .filter(|(_, s)| {
-                s.phase == Phase::Closing
-                    && s.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, &record))
-            })
-            .map(|(id, _)| *id)
-            .collect();
+        let closing = self.sessions_using(&record, |s| s.phase == Phase::Closing);
         for sid in closing {
             let Some(sd) = self.sessions.get_mut(&sid) else {
                 continue;
@@ -727,16 +719,10 @@ impl EngineState {
             fx.progress = true;
         }
         // Sessions roaming onto it (a lost member's replacement).
-        let roaming: Vec<u64> = self
-            .sessions
-            .iter()
-            .filter(|(_, s)| {
-                s.phase == Phase::Open
-                    && matches!(s.roam, Roam::Migrated { bringing, .. } if bringing != Bringing::No)
-                    && s.in_use.as_ref().is_some_and(|r| Arc::ptr_eq(r, &record))
-            })
-            .map(|(id, _)| *id)
-            .collect();
+        let roaming = self.sessions_using(&record, |s| {
+            s.phase == Phase::Open
+                && matches!(s.roam, Roam::Migrated { bringing, .. } if bringing != Bringing::No)
+        });
         for sid in roaming {
             if let Some(sd) = self.sessions.get_mut(&sid) {
                 sd.backend_message.clone_from(&message);
