@@ -1,6 +1,12 @@
 #include "qns_test.h"
 
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 #include <net/if.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -149,6 +155,34 @@ void settle_quiet(int quiet_ms, int max_ms) {
         qns_loop_dispatch(NULL, 10, &n);
         quiet = n ? 0 : quiet + 10;
     }
+}
+
+bool enter_network_namespace(void) {
+    if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
+        printf("skipped: needs root and network namespaces\n");
+        return false;
+    }
+    if (system("ip link set lo up") != 0) {
+        printf("skipped: the ip command (iproute2) is missing\n");
+        return false;
+    }
+    return true;
+}
+
+void send_raw_frames(const char *ifname, int count) {
+    int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    struct sockaddr_ll to = {0};
+    to.sll_family = AF_PACKET;
+    to.sll_ifindex = (int)if_nametoindex(ifname);
+    to.sll_halen = 6;
+    /* Broadcast, from a locally administered address, an unused EtherType. */
+    unsigned char frame[1000] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x5a, 0x88, 0xb5};
+    for (int i = 0; i < count; i++)
+        sendto(fd, frame, sizeof frame, 0, (struct sockaddr *)&to, sizeof to);
+    close(fd);
 }
 
 void sleep_ms(int ms) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 
 #include "qnetworksession.h"
 
@@ -80,6 +81,11 @@ const char *qt_id(const char *ifname);
  * (the kernel's or the daemon's events have then been read and reported),
  * at most max_ms. */
 void settle_quiet(int quiet_ms, int max_ms);
+/* Moves this thread into a new network namespace with loopback up; false
+ * (after printing why) without root, namespaces or iproute2: skip (77). */
+bool enter_network_namespace(void);
+/* Sends count raw 1000-byte frames out of ifname (AF_PACKET). */
+void send_raw_frames(const char *ifname, int count);
 /* Sleeps for ms milliseconds. */
 void sleep_ms(int ms);
 

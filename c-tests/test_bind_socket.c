@@ -444,14 +444,8 @@ int main(int argc, char **argv) {
         return without_net_raw();
     if (!realpath(argv[0], self_path))
         snprintf(self_path, sizeof self_path, "%s", argv[0]);
-    if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
-        printf("skipped: the bind_socket tests need root and network namespaces\n");
+    if (!enter_network_namespace())
         return 77;
-    }
-    if (system("ip link set lo up") != 0) {
-        printf("skipped: the ip command (iproute2) is missing\n");
-        return 77;
-    }
     /* Before the library starts its threads: the server is a fork. */
     if (!start_server()) {
         fprintf(stderr, "the echo server did not start\n");

@@ -423,16 +423,7 @@ static void interface_and_statistics(void) {
 
     /* Send 100 raw frames of 1000 bytes out of s0. */
     uint64_t before = qns_session_bytes_written(s);
-    int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
-    CHECK(fd >= 0);
-    struct sockaddr_ll to = {0};
-    to.sll_family = AF_PACKET;
-    to.sll_ifindex = (int)if_nametoindex("s0");
-    to.sll_halen = 6;
-    unsigned char frame[1000] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x5a, 0x88, 0xb5};
-    for (int i = 0; i < 100; i++)
-        sendto(fd, frame, sizeof frame, 0, (struct sockaddr *)&to, sizeof to);
-    close(fd);
+    send_raw_frames("s0", 100);
     uint64_t after = qns_session_bytes_written(s);
     CHECK(after - before >= 100 * 1000);
     qns_session_free(s);
@@ -484,14 +475,8 @@ int main(int argc, char **argv) {
         return without_net_admin();
     if (!realpath(argv[0], self_path))
         snprintf(self_path, sizeof self_path, "%s", argv[0]);
-    if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
-        printf("skipped: the netlink tests need root and network namespaces\n");
+    if (!enter_network_namespace())
         return 77;
-    }
-    if (system("ip link set lo up") != 0) {
-        printf("skipped: the ip command (iproute2) is missing\n");
-        return 77;
-    }
     /* New links get no IPv6 unless a test asks: a link-local address makes
      * a link Active (SPEC §6), and it arrives after DAD, at a time of the
      * kernel's choosing, which would race every expected trace. */

@@ -264,14 +264,8 @@ int main(int argc, char **argv) {
         return with_environment_url();
     if (!realpath(argv[0], self_path))
         snprintf(self_path, sizeof self_path, "%s", argv[0]);
-    if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
-        printf("skipped: the netlink tests need root and network namespaces\n");
+    if (!enter_network_namespace())
         return 77;
-    }
-    if (system("ip link set lo up") != 0) {
-        printf("skipped: the ip command (iproute2) is missing\n");
-        return 77;
-    }
     qns_test_backend = "netlink";
     CHECK_OK(qns_select_backend("netlink"));
     CHECK_OK(qns_manager_new(NULL, &mgr));

@@ -847,20 +847,12 @@ static bool wired_active(void) { return strcmp(active_state(WIRED_UUID), "2") ==
 static char iface_id[32];
 static bool iface_discovered(void) { return state_of(iface_id) == QNS_STATE_FLAG_DISCOVERED; }
 
-static bool enter_namespace(void) {
-    if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
-        printf("skipped: needs root and network namespaces\n");
-        return false;
-    }
-    return system("ip link set lo up") == 0;
-}
-
 /* Real interfaces (a veth pair named like the mock's wired device): the
  * interface records next to the profiles, a profile's interface() and the
  * kernel's byte counters, and an interface record of a managed device
  * started and stopped through NetworkManager. */
 static void interfaces_in_a_namespace(void) {
-    if (!enter_namespace())
+    if (!enter_network_namespace())
         exit(77);
     sh("ip link add nmeth0 type veth peer name nmeth0p && ip link set nmeth0p up && "
        "ip link set nmeth0 up && ip addr add 10.9.0.1/24 dev nmeth0");
@@ -883,16 +875,7 @@ static void interfaces_in_a_namespace(void) {
     CHECK_EQ_INT(qns_interface_index(itf), if_nametoindex("nmeth0"));
     qns_interface_free(itf);
     uint64_t before = qns_session_bytes_written(s);
-    int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
-    CHECK(fd >= 0);
-    struct sockaddr_ll to = {0};
-    to.sll_family = AF_PACKET;
-    to.sll_ifindex = (int)if_nametoindex("nmeth0");
-    to.sll_halen = 6;
-    unsigned char frame[1000] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x5a, 0x88, 0xb5};
-    for (int i = 0; i < 100; i++)
-        sendto(fd, frame, sizeof frame, 0, (struct sockaddr *)&to, sizeof to);
-    close(fd);
+    send_raw_frames("nmeth0", 100);
     CHECK(qns_session_bytes_written(s) - before >= 100 * 1000);
     qns_session_free(s);
 
